@@ -1,0 +1,212 @@
+/**
+ * Opening a td project database the way td does (spec §1.4): busy_timeout 5000, journal_mode
+ * TRUNCATE (an old WAL database is converted), synchronous NORMAL, foreign_keys ON; a new database
+ * gets td's v38 DDL; an older one is migrated under the write lock; a newer one opens untouched.
+ */
+import Database from 'better-sqlite3';
+import {closeSync, existsSync, mkdirSync, openSync, readSync, statSync} from 'node:fs';
+import {join} from 'node:path';
+import {StoreError} from './errors.js';
+import {newId} from './ids.js';
+import {acquireWriteLock, withWriteLock} from './lock.js';
+import {migrate} from './migrations.js';
+import {DB_FILE, TODOS_DIR, databasePath, findProjectRoot, startDirectory} from './project.js';
+import {SCHEMA_VERSION, TD_SYNC_DDL, V38_DDL} from './schema.js';
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+/** Refuse a file that is not a SQLite database before SQLite touches it (nothing is written). */
+export function checkDatabaseFile(path: string): void {
+  const size = statSync(path).size;
+  if (size === 0) return; // td treats an empty file as a new database
+  if (size < 100) throw new StoreError('database_error', `database ${path} is truncated (${size} bytes): restore it from a backup`);
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(100);
+    readSync(fd, buf, 0, 100, 0);
+    if (buf.subarray(0, 16).toString('latin1') !== SQLITE_HEADER) {
+      throw new StoreError('database_error', `database ${path} is not a SQLite database (bad header): restore it from a backup`);
+    }
+    const pageSize = buf.readUInt16BE(16) === 1 ? 65536 : buf.readUInt16BE(16);
+    const pages = buf.readUInt32BE(28);
+    if (pageSize > 0 && pages > 0 && size < pageSize * pages) {
+      throw new StoreError('database_error', `database ${path} is truncated (${size} of ${pageSize * pages} bytes): restore it from a backup`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface OpenOptions {
+  /** `--work-dir`; defaults to TD_WORK_DIR, then cwd. */
+  workDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Open read-only (no pragmas that write, no migration). */
+  readonly?: boolean;
+}
+
+function applyPragmas(db: Database.Database): void {
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = TRUNCATE');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+}
+
+function readVersion(db: Database.Database): number {
+  try {
+    const row = db.prepare("SELECT value FROM schema_info WHERE key = 'version'").get() as {value: string} | undefined;
+    return row ? Number.parseInt(row.value, 10) || 0 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function wrapOpenError(path: string, e: unknown): StoreError {
+  const msg = (e as Error).message ?? String(e);
+  if (/not a database|malformed|corrupt/i.test(msg)) return new StoreError('database_error', `database ${path} is corrupt (${msg}): restore it from a backup`, {cause: e});
+  if (/locked|busy/i.test(msg)) return new StoreError('database_error', `database ${path} is locked by another process (${msg}): retry in a moment`, {cause: e});
+  if (/readonly|read-only|permission/i.test(msg)) return new StoreError('database_error', `database ${path} is read-only (${msg}): check the file's permissions`, {cause: e});
+  return new StoreError('database_error', `cannot open database ${path}: ${msg}`, {cause: e});
+}
+
+export class Store {
+  readonly root: string;
+  readonly dbPath: string;
+  readonly db: Database.Database;
+  readonly readonly: boolean;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private constructor(root: string, db: Database.Database, readonly: boolean) {
+    this.root = root;
+    this.dbPath = databasePath(root);
+    this.db = db;
+    this.readonly = readonly;
+  }
+
+  /** Resolve the project from a working directory and open its database. */
+  static open(options: OpenOptions = {}): Store {
+    const env = options.env ?? process.env;
+    const root = findProjectRoot(startDirectory(options.workDir, env), env);
+    return Store.openAt(root, options);
+  }
+
+  /** Open the database of a known project root. */
+  static openAt(root: string, options: OpenOptions = {}): Store {
+    const path = databasePath(root);
+    if (!existsSync(path)) throw new StoreError('database_error', "database not found: run 'td init' first");
+    checkDatabaseFile(path);
+    let db: Database.Database;
+    try {
+      db = new Database(path, {readonly: !!options.readonly, fileMustExist: true});
+      if (options.readonly) db.pragma('busy_timeout = 5000');
+      else applyPragmas(db);
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (e) {
+      throw wrapOpenError(path, e);
+    }
+    const store = new Store(root, db, !!options.readonly);
+    if (!options.readonly) {
+      try {
+        store.ensureSchema();
+      } catch (e) {
+        db.close();
+        throw e instanceof StoreError ? e : wrapOpenError(path, e);
+      }
+    }
+    return store;
+  }
+
+  /** `td init`: create `.todos/` and a v38 database. Returns whether it was created. */
+  static init(root: string): {store: Store; created: boolean} {
+    const dir = join(root, TODOS_DIR);
+    const existed = existsSync(join(dir, DB_FILE));
+    mkdirSync(dir, {recursive: true});
+    if (!existed) {
+      const lock = acquireWriteLock(root);
+      try {
+        const db = new Database(join(dir, DB_FILE));
+        applyPragmas(db);
+        db.exec('BEGIN');
+        db.exec(V38_DDL);
+        db.exec(TD_SYNC_DDL);
+        db.exec('COMMIT');
+        db.close();
+      } finally {
+        lock.release();
+      }
+    }
+    return {store: Store.openAt(root), created: !existed};
+  }
+
+  schemaVersion(): number {
+    return readVersion(this.db);
+  }
+
+  /** Migrate an older database (under the write lock) and make sure our own tables exist. */
+  private ensureSchema(): void {
+    const version = readVersion(this.db);
+    if (version < SCHEMA_VERSION) {
+      withWriteLock(this.root, () => {
+        const again = readVersion(this.db);
+        if (again < SCHEMA_VERSION) migrate(this.db, again, this.dbPath);
+      });
+    }
+    const hasOurs = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='td_sync_backend_state'").get();
+    if (!hasOurs) this.db.exec(TD_SYNC_DDL);
+  }
+
+  /** A cached prepared statement (prepared once per SQL text). */
+  stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Run `fn` under td's write lock, inside one IMMEDIATE transaction. */
+  write<T>(fn: () => T): T {
+    return withWriteLock(this.root, () => this.db.transaction(fn).immediate());
+  }
+
+  /** Run async work under the write lock (the engine: network calls between transactions). */
+  async withWriteLockAsync<T>(fn: () => Promise<T>, timeoutMs?: number): Promise<T> {
+    const lock = acquireWriteLock(this.root, timeoutMs);
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.stmt('SELECT value FROM td_sync_meta WHERE key = ?').get(key) as {value: string} | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt('INSERT INTO td_sync_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /**
+   * This install's device id for sync. Per project database (two projects on one machine are two
+   * devices); `TD_DEVICE_ID` overrides it.
+   */
+  deviceId(env: NodeJS.ProcessEnv = process.env): string {
+    if (env.TD_DEVICE_ID) return env.TD_DEVICE_ID;
+    let id = this.getMeta('device_id');
+    if (!id) {
+      id = newId.device();
+      this.setMeta('device_id', id);
+    }
+    return id;
+  }
+
+  close(): void {
+    try {
+      this.db.close();
+    } catch {
+      /* already closed */
+    }
+  }
+}
