@@ -1,0 +1,64 @@
+/**
+ * The seam between the plugin host (which finds and configures a backend) and the engine (which
+ * runs one sync against it). Both sides build against these types; the commands only glue them.
+ */
+import type {BackendDefinition, CredentialStore, JsonObject, Logger, ProgressReporter, SyncHooks} from 'td-sync-sdk';
+
+/** Everything needed to sync one target, as the plugin host resolved it from config. */
+export interface ResolvedTarget {
+  /** `<backend>:<remote>`, e.g. `dir:/mnt/share/tasks`, `github:acme/app`. */
+  targetId: string;
+  /** Short backend name (`dir`, `http`, `github`, or a third party's). */
+  backendName: string;
+  /** npm package the backend came from, and where (for `td sync status` and errors). */
+  packageName: string;
+  source: 'core' | 'user' | 'link' | 'node_modules' | 'file';
+  definition: BackendDefinition;
+  /** Validated `sync.<backendName>` config. */
+  config: JsonObject;
+  /** Hooks with every configured plugin already applied. */
+  hooks: SyncHooks;
+  credentials: CredentialStore;
+}
+
+export interface SyncRunOptions {
+  /** Both default to true; `--push` alone = push only, `--pull` alone = pull only. */
+  push?: boolean;
+  pull?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  logger?: Logger;
+  progress?: ProgressReporter;
+  now?: () => Date;
+  /** Override the pull page size (defaults to the backend's maxPullPage, at most 1000). */
+  pageSize?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SyncIssue {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** What one `td sync` did. Also the `--json` output of `td sync`. */
+export interface SyncReport {
+  target: string;
+  backend: string;
+  dryRun: boolean;
+  pushed: number;
+  /** Events the backend rejected for good (left pending / quarantined). */
+  rejected: number;
+  pulled: number;
+  applied: number;
+  conflicts: number;
+  skipped: number;
+  failed: number;
+  /** Local events still pending for this target after the run. */
+  pending: number;
+  rateLimitWaitMs: number;
+  durationMs: number;
+  /** Set when the run stopped early (rate limit, transient error...): what happened and what to do. */
+  stopped?: SyncIssue & {retryAt?: string};
+  warnings: string[];
+}
