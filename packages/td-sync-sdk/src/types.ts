@@ -141,6 +141,14 @@ export interface BackendCapabilities {
   maxPushBatch: number;
   /** Largest page `pull` returns. */
   maxPullPage: number;
+  /**
+   * How pulled events are ordered. `total` (default): the remote gives every device the same order
+   * (td-sync's server_seq); the engine applies events in that order, td's semantics.
+   * `unordered`: devices may receive events in different orders (a shared folder, an issue
+   * tracker); the engine applies field-level last-writer-wins by the event stamp
+   * (clientTimestamp, deviceId, clientActionId) so that every order converges.
+   */
+  ordering?: 'total' | 'unordered';
 }
 
 /** Persistent key-value state scoped to one sync target, stored in the project database. */
