@@ -211,6 +211,12 @@ export interface BackendContext {
   now(): Date;
 }
 
+/** What `validateConfig` may know about where it runs. */
+export interface ConfigContext {
+  /** The td project root (the folder holding `.todos/`). */
+  projectRoot: string;
+}
+
 /** A question `td sync init` asks; answered interactively or by `--set name=value`. */
 export interface InitQuestion {
   name: string;
@@ -248,8 +254,12 @@ export interface BackendDefinition<Config extends JsonObject = JsonObject> {
   /** Shown in `td sync init`. */
   displayName: string;
   description?: string;
-  /** Validate and normalise `sync.<name>` config; throw a ConfigError naming the key. */
-  validateConfig(raw: JsonObject): Config;
+  /**
+   * Validate and normalise `sync.<name>` config; throw a ConfigError naming the key. The host passes
+   * `context` (where the project is) so relative settings such as a folder path can be resolved;
+   * hosts written before it existed pass only `raw`.
+   */
+  validateConfig(raw: JsonObject, context?: ConfigContext): Config;
   /** The remote part of the target id (e.g. `acme/app`); stable for the same remote. */
   remoteId(config: Config): string;
   /** Questions for `td sync init`; the answers become `sync.<name>.*`. */
