@@ -5,3 +5,7 @@ export * from './open.js';
 export * from './project.js';
 export * from './schema.js';
 export * from './time.js';
+export * from './backup.js';
+export * from './legacy-time.js';
+export * from './migrations.js';
+export * from './upgrade.js';

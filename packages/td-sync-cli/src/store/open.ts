@@ -9,7 +9,7 @@ import {join} from 'node:path';
 import {StoreError} from './errors.js';
 import {newId} from './ids.js';
 import {acquireWriteLock, withWriteLock} from './lock.js';
-import {migrate} from './migrations.js';
+import {upgradeDatabase, usesWal, isWritable, type UpgradeReport} from './upgrade.js';
 import {DB_FILE, TODOS_DIR, databasePath, findProjectRoot, startDirectory} from './project.js';
 import {SCHEMA_VERSION, TD_SYNC_DDL, V38_DDL} from './schema.js';
 
@@ -29,7 +29,9 @@ export function checkDatabaseFile(path: string): void {
     }
     const pageSize = buf.readUInt16BE(16) === 1 ? 65536 : buf.readUInt16BE(16);
     const pages = buf.readUInt32BE(28);
-    if (pageSize > 0 && pages > 0 && size < pageSize * pages) {
+    // The in-header page count is only valid when the change counter matches "version-valid-for".
+    const sizeValid = buf.readUInt32BE(24) === buf.readUInt32BE(92);
+    if (sizeValid && pageSize > 0 && pages > 0 && size < pageSize * pages) {
       throw new StoreError('database_error', `database ${path} is truncated (${size} of ${pageSize * pages} bytes): restore it from a backup`);
     }
   } finally {
@@ -45,14 +47,14 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
-function applyPragmas(db: Database.Database): void {
+export function applyPragmas(db: Database.Database): void {
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = TRUNCATE');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
 }
 
-function readVersion(db: Database.Database): number {
+export function readVersion(db: Database.Database): number {
   try {
     const row = db.prepare("SELECT value FROM schema_info WHERE key = 'version'").get() as {value: string} | undefined;
     return row ? Number.parseInt(row.value, 10) || 0 : 0;
@@ -61,7 +63,7 @@ function readVersion(db: Database.Database): number {
   }
 }
 
-function wrapOpenError(path: string, e: unknown): StoreError {
+export function wrapOpenError(path: string, e: unknown): StoreError {
   const msg = (e as Error).message ?? String(e);
   if (/not a database|malformed|corrupt/i.test(msg)) return new StoreError('database_error', `database ${path} is corrupt (${msg}): restore it from a backup`, {cause: e});
   if (/locked|busy/i.test(msg)) return new StoreError('database_error', `database ${path} is locked by another process (${msg}): retry in a moment`, {cause: e});
@@ -69,11 +71,32 @@ function wrapOpenError(path: string, e: unknown): StoreError {
   return new StoreError('database_error', `cannot open database ${path}: ${msg}`, {cause: e});
 }
 
+/** A database with no tables at all (an empty file, as td treats a new one). */
+export function isEmptyDatabase(db: Database.Database): boolean {
+  return !db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' LIMIT 1").get();
+}
+
+/** A read-write connection with td's pragmas; errors become StoreErrors. */
+function openReadWrite(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, {fileMustExist: true});
+    applyPragmas(db);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (e) {
+    db?.close();
+    throw wrapOpenError(path, e);
+  }
+}
+
 export class Store {
   readonly root: string;
   readonly dbPath: string;
   readonly db: Database.Database;
   readonly readonly: boolean;
+  /** What opening this database upgraded (schema steps, WAL conversion, backup), if anything. */
+  migration?: UpgradeReport;
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(root: string, db: Database.Database, readonly: boolean) {
@@ -95,23 +118,40 @@ export class Store {
     const path = databasePath(root);
     if (!existsSync(path)) throw new StoreError('database_error', "database not found: run 'td init' first");
     checkDatabaseFile(path);
-    let db: Database.Database;
-    try {
-      db = new Database(path, {readonly: !!options.readonly, fileMustExist: true});
-      if (options.readonly) db.pragma('busy_timeout = 5000');
-      else applyPragmas(db);
-      db.prepare('SELECT count(*) FROM sqlite_master').get();
-    } catch (e) {
-      throw wrapOpenError(path, e);
-    }
-    const store = new Store(root, db, !!options.readonly);
-    if (!options.readonly) {
+    if (options.readonly) {
+      let db: Database.Database;
       try {
-        store.ensureSchema();
+        db = new Database(path, {readonly: true, fileMustExist: true});
+        db.pragma('busy_timeout = 5000');
+        db.prepare('SELECT count(*) FROM sqlite_master').get();
       } catch (e) {
-        db.close();
-        throw e instanceof StoreError ? e : wrapOpenError(path, e);
+        throw wrapOpenError(path, e);
       }
+      return new Store(root, db, true);
+    }
+    // An old database (older schema, or td's former WAL mode) is upgraded first, on its own
+    // connection, under the write lock and after a byte-exact backup (upgrade.ts).
+    let migration: UpgradeReport | undefined;
+    let db: Database.Database | undefined;
+    if (!usesWal(path)) {
+      db = openReadWrite(path);
+      const version = readVersion(db);
+      if (version < SCHEMA_VERSION && !isEmptyDatabase(db)) {
+        db.close();
+        db = undefined;
+      }
+    }
+    if (!db) {
+      migration = upgradeDatabase(root, path);
+      db = openReadWrite(path);
+    }
+    const store = new Store(root, db, false);
+    store.migration = migration;
+    try {
+      store.ensureSchema();
+    } catch (e) {
+      db.close();
+      throw e instanceof StoreError ? e : wrapOpenError(path, e);
     }
     return store;
   }
@@ -142,17 +182,22 @@ export class Store {
     return readVersion(this.db);
   }
 
-  /** Migrate an older database (under the write lock) and make sure our own tables exist. */
+  /**
+   * An empty file becomes a v38 database (td treats it as new); our own tables are created when
+   * missing. Older schemas were upgraded before this connection was opened.
+   */
   private ensureSchema(): void {
-    const version = readVersion(this.db);
-    if (version < SCHEMA_VERSION) {
+    if (isEmptyDatabase(this.db)) {
       withWriteLock(this.root, () => {
-        const again = readVersion(this.db);
-        if (again < SCHEMA_VERSION) migrate(this.db, again, this.dbPath);
+        if (!isEmptyDatabase(this.db)) return;
+        this.db.transaction(() => this.db.exec(V38_DDL)).immediate();
       });
     }
     const hasOurs = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='td_sync_backend_state'").get();
-    if (!hasOurs) this.db.exec(TD_SYNC_DDL);
+    if (!hasOurs) {
+      if (!isWritable(this.dbPath)) return; // read-only file: reads work, writes fail with a clear error
+      this.db.exec(TD_SYNC_DDL);
+    }
   }
 
   /** A cached prepared statement (prepared once per SQL text). */
@@ -167,7 +212,24 @@ export class Store {
 
   /** Run `fn` under td's write lock, inside one IMMEDIATE transaction. */
   write<T>(fn: () => T): T {
-    return withWriteLock(this.root, () => this.db.transaction(fn).immediate());
+    try {
+      return withWriteLock(this.root, () => this.db.transaction(fn).immediate());
+    } catch (e) {
+      throw this.explainWriteError(e);
+    }
+  }
+
+  /** SQLite's terse write failures (read-only file, busy database) become errors that say what to do. */
+  private explainWriteError(e: unknown): unknown {
+    const code = (e as {code?: unknown}).code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return e;
+    if (code.startsWith('SQLITE_READONLY')) {
+      return new StoreError('database_error', `database ${this.dbPath} is read-only (${(e as Error).message}): check the permissions of the file and of .todos/`, {cause: e});
+    }
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      return new StoreError('database_error', `database ${this.dbPath} is locked by another process (${(e as Error).message}): retry in a moment`, {cause: e});
+    }
+    return e;
   }
 
   /** Run async work under the write lock (the engine: network calls between transactions). */
