@@ -9,3 +9,4 @@ export * from './backup.js';
 export * from './legacy-time.js';
 export * from './migrations.js';
 export * from './upgrade.js';
+export * from './health.js';
