@@ -1,0 +1,79 @@
+import {Flags} from '@oclif/core';
+import {isSyncError} from 'td-sync-sdk';
+import {TdCommand} from '../../base.js';
+import {loadConfig} from '../../config/load.js';
+import {registerEnvSecrets, redactSecrets} from '../../redact.js';
+import {loadEngine} from '../../plugins/engine-link.js';
+import {resolveTarget} from '../../plugins/host.js';
+import {createStderrLogger} from '../../plugins/logger.js';
+import {createProgressReporter} from '../../plugins/progress.js';
+import {renderReport, retryIn} from '../../plugins/report.js';
+import {collectStatus, renderStatus} from '../../plugins/status.js';
+
+export default class Sync extends TdCommand {
+  static override description = 'Push local changes to the configured sync backend and pull everyone else\'s (both unless --push or --pull).';
+  static override examples = ['td sync', 'td sync --push', 'td sync --pull', 'td sync --status', 'td sync --dry-run --json', 'td sync --backend dir'];
+  static override flags = {
+    push: Flags.boolean({description: 'push local changes only'}),
+    pull: Flags.boolean({description: 'pull remote changes only'}),
+    status: Flags.boolean({description: 'show the sync status without syncing', exclusive: ['push', 'pull', 'dry-run']}),
+    'dry-run': Flags.boolean({description: 'show what would be pushed and pulled; change nothing'}),
+    backend: Flags.string({description: 'use this backend for this run instead of sync.backend (e.g. dir, http, github)'}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parseTd(Sync);
+    registerEnvSecrets();
+    const store = this.openStore();
+    const config = await loadConfig({workDir: this.workDir, projectRoot: store.root});
+    const logger = createStderrLogger();
+
+    if (flags.status) {
+      const status = await collectStatus({config, store, oclif: this.config, backend: flags.backend, strict: true, logger});
+      if (this.jsonMode) this.printJson(status);
+      else for (const line of renderStatus(status)) this.say(line);
+      return;
+    }
+
+    const target = await resolveTarget({config, oclif: this.config, backend: flags.backend, logger});
+    const mode = {push: flags.push || !flags.pull, pull: flags.pull || !flags.push};
+    const controller = new AbortController();
+    const onSigint = () => controller.abort(new Error('interrupted'));
+    process.once('SIGINT', onSigint);
+    let report;
+    try {
+      const engine = await loadEngine();
+      report = await engine.runSync(store, target, {
+        push: mode.push,
+        pull: mode.pull,
+        dryRun: flags['dry-run'],
+        signal: controller.signal,
+        logger,
+        progress: createProgressReporter({json: this.jsonMode}),
+        env: process.env,
+      });
+    } catch (e) {
+      throw explain(e);
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    if (this.jsonMode) this.printJson(report);
+    else {
+      const {out, err} = renderReport(report, mode);
+      for (const line of out) this.say(line);
+      for (const line of err) process.stderr.write(redactSecrets(line) + '\n');
+    }
+    if (report.stopped) this.exit(1);
+  }
+}
+
+/** Add what to do next to an error the engine or a backend threw (rate limit: when to retry). */
+function explain(e: unknown): unknown {
+  if (!isSyncError(e)) return e;
+  if (e.kind === 'rate_limit') {
+    const retryAt = (e as {retryAt?: Date}).retryAt;
+    const when = retryAt instanceof Date && !Number.isNaN(retryAt.getTime()) ? retryIn(retryAt.toISOString()) : 'retry later';
+    return Object.assign(new Error(e.message), {code: e.code, hint: `${when}; nothing was lost${e.hint ? `. ${e.hint}` : ''}`, details: e.details});
+  }
+  return e;
+}

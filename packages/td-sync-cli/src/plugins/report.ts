@@ -1,0 +1,32 @@
+/** `td sync`'s text output, as td prints it: results on stdout, warnings on stderr. */
+import type {SyncReport} from '../engine/api.js';
+
+export function retryIn(retryAt: string, now = Date.now()): string {
+  const ms = Date.parse(retryAt) - now;
+  if (!Number.isFinite(ms)) return `retry after ${retryAt}`;
+  if (ms <= 0) return 'retry now';
+  const min = Math.ceil(ms / 60_000);
+  return `retry after ${retryAt} (in ${ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : `${min} min`})`;
+}
+
+export function renderReport(report: SyncReport, mode: {push: boolean; pull: boolean}): {out: string[]; err: string[]} {
+  const out: string[] = [];
+  const err: string[] = [];
+  const would = report.dryRun ? 'Would push' : 'Pushed';
+  if (mode.push) out.push(report.pushed === 0 ? 'Nothing to push.' : `${would} ${report.pushed} event${report.pushed === 1 ? '' : 's'}.`);
+  if (mode.pull) {
+    if (report.pulled === 0) out.push('Nothing to pull.');
+    else out.push(`${report.dryRun ? 'Would pull' : 'Pulled'} ${report.pulled} event${report.pulled === 1 ? '' : 's'} (${report.applied} applied).`);
+  }
+  if (report.rejected > 0) err.push(`Warning: ${report.rejected} event(s) rejected by ${report.backend}; they stay pending (see \`td sync status\`)`);
+  if (report.skipped > 0) err.push(`Warning: ${report.skipped} remote event(s) skipped and recorded; see \`td sync status\``);
+  if (report.conflicts > 0) err.push(`Warning: ${report.conflicts} conflict(s) resolved, both versions kept; see \`td sync conflicts\``);
+  if (report.failed > 0) err.push(`Warning: ${report.failed} event(s) failed and were quarantined; see \`td sync status\``);
+  for (const w of report.warnings) err.push(`Warning: ${w}`);
+  if (report.stopped) {
+    err.push(`ERROR: sync stopped early: ${report.stopped.message}`);
+    if (report.stopped.retryAt) err.push(`  ${retryIn(report.stopped.retryAt)}; nothing was lost, run td sync again then`);
+    if (report.stopped.hint) err.push(`  ${report.stopped.hint}`);
+  }
+  return {out, err};
+}
