@@ -1,0 +1,177 @@
+/**
+ * td's migrations on synthetic old databases (no shared fixtures needed): what each step changes,
+ * WAL content kept, and, for a step that fails anywhere from 27 to 38, the file and its side files
+ * left byte for byte as they were with an error naming the step.
+ */
+import test from 'ava';
+import Database from 'better-sqlite3';
+import {existsSync} from 'node:fs';
+import {Store, StoreError, upgradeDatabase, MIGRATIONS, SCHEMA_VERSION} from '../../packages/td-sync-cli/src/store/index.js';
+import {FIXTURE_NAMES, filesIn, fixtureProject, fixturesPresent, hashFiles, schemaShape, specV38Ddl} from './helpers.js';
+import {LEGACY_CONTENT, legacyProject} from './legacy-db.js';
+import {mkdirSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {tempDir} from '../helpers/td.js';
+
+function expectStoreError(t: any, fn: () => unknown, pattern: RegExp): StoreError {
+  const e = t.throws(fn, {instanceOf: StoreError}) as StoreError;
+  t.is(e.code, 'database_error');
+  t.regex(e.message, pattern);
+  return e;
+}
+
+test('a v26 database in WAL mode, its rows only in the -wal: migrated to 38 with nothing lost', (t) => {
+  const {dir, dbPath} = legacyProject({version: 26, wal: true});
+  t.true(existsSync(`${dbPath}-wal`));
+  const store = Store.openAt(dir);
+  try {
+    const db = store.db;
+    t.is(store.schemaVersion(), 38);
+    t.is(store.migration?.fromJournalMode, 'wal');
+    t.is(db.pragma('quick_check', {simple: true}), 'ok');
+    t.false(existsSync(`${dbPath}-wal`), 'WAL checkpointed and removed');
+    t.true(existsSync(`${dbPath}.pre-migrate-26.bak`) && existsSync(`${dbPath}.pre-migrate-26.bak-wal`), 'backup keeps the -wal beside the copy');
+
+    t.is((db.prepare('SELECT count(*) AS n FROM issues').get() as {n: number}).n, LEGACY_CONTENT.issues);
+    // migration 27: NULL session fields -> ''
+    t.deepEqual(db.prepare("SELECT implementer_session, reviewer_session, creator_session FROM issues WHERE id = 'td-aaa003'").get(), {
+      implementer_session: '',
+      reviewer_session: '',
+      creator_session: '',
+    });
+    // migration 30: orphan clean-up
+    t.is((db.prepare("SELECT parent_id FROM issues WHERE id = 'td-aaa003'").get() as {parent_id: string}).parent_id, '');
+    t.deepEqual(db.prepare('SELECT id FROM handoffs').all(), [{id: 'ho-00000001'}]);
+    t.deepEqual(db.prepare('SELECT id FROM issue_dependencies').all(), [{id: 'dep_aaaaaaaaaaaaaaaa'}]);
+    const step30 = store.migration!.steps.find((s) => s.version === 30)!;
+    t.deepEqual(step30.changes, {parent_id_cleared: 1, handoffs: 1, issue_dependencies: 1});
+    // the parent link of a real child survives, and the FKs now cascade
+    t.is((db.prepare("SELECT parent_id FROM issues WHERE id = 'td-aaa002'").get() as {parent_id: string}).parent_id, 'td-aaa001');
+    t.deepEqual(
+      (db.prepare('PRAGMA foreign_key_list(handoffs)').all() as Array<{on_delete: string}>).map((f) => f.on_delete),
+      ['CASCADE'],
+    );
+    // handoff lists stay BLOBs (td binds them as bytes)
+    t.is((db.prepare("SELECT typeof(done) AS t FROM handoffs WHERE id = 'ho-00000001'").get() as {t: string}).t, 'blob');
+    // migration 31: closed by the reviewer
+    t.is((db.prepare("SELECT closed_by_session FROM issues WHERE id = 'td-aaa002'").get() as {closed_by_session: string}).closed_by_session, 'ses_b');
+    // migration 36: Go time strings -> canonical, everything else untouched
+    const times = db.prepare("SELECT id, created_at, updated_at, closed_at, deleted_at FROM issues ORDER BY id").all();
+    t.deepEqual(times, [
+      {id: 'td-aaa001', created_at: '2026-02-03 20:53:53.519728-08:00', updated_at: '2026-02-03 20:53:53.5-08:00', closed_at: null, deleted_at: null},
+      {id: 'td-aaa002', created_at: '2026-02-03 20:54:02.303421-08:00', updated_at: '2026-02-03 20:55:00', closed_at: '2026-02-03 21:00:00-08:00', deleted_at: null},
+      {id: 'td-aaa003', created_at: '2026-02-03T12:00:00Z', updated_at: '2026-02-03 12:00:00.25-08:00', closed_at: null, deleted_at: null},
+      {id: 'td-aaa004', created_at: '2026-02-04 08:00:00+00:00', updated_at: '2026-02-04 08:00:00+00:00', closed_at: null, deleted_at: '2026-02-05 09:00:00.1-08:00'},
+    ]);
+    t.is((db.prepare("SELECT timestamp FROM handoffs").get() as {timestamp: string}).timestamp, '2026-02-03 20:59:00.000001-08:00');
+    t.is((db.prepare("SELECT timestamp FROM action_log WHERE id = 'al-00000001'").get() as {timestamp: string}).timestamp, '2026-02-03 20:53:53.519728-08:00');
+    // the unsynced journal is intact and still pending
+    t.is((db.prepare('SELECT count(*) AS n FROM action_log').get() as {n: number}).n, LEGACY_CONTENT.actionLog);
+    t.is((db.prepare('SELECT count(*) AS n FROM action_log WHERE synced_at IS NULL AND undone = 0').get() as {n: number}).n, LEGACY_CONTENT.pending);
+    // the result has td's v38 shape
+    const fresh = new Database(':memory:');
+    fresh.exec(specV38Ddl());
+    t.deepEqual(schemaShape(db), schemaShape(fresh));
+    fresh.close();
+  } finally {
+    store.close();
+  }
+});
+
+test('a v26 database runs td migration 27 too; a v25 one is refused untouched', (t) => {
+  const v26 = legacyProject({version: 26});
+  const store = Store.openAt(v26.dir);
+  t.deepEqual(store.migration!.steps[0]!.version, 27);
+  t.is(store.schemaVersion(), 38);
+  store.close();
+
+  const v25 = legacyProject({version: 25, wal: true});
+  const before = hashFiles(v25.dbPath);
+  const listing = filesIn(dirname(v25.dbPath));
+  expectStoreError(t, () => Store.openAt(v25.dir), /schema 25, older than 26.*current Go td/);
+  t.deepEqual(hashFiles(v25.dbPath), before, 'bytes unchanged');
+  t.deepEqual(filesIn(dirname(v25.dbPath)), [...listing, 'db.lock'].sort(), 'no backup or side file left behind');
+});
+
+for (const step of MIGRATIONS) {
+  test(`a failure in migration ${step.version} restores the original bytes and names the step`, (t) => {
+    const {dir, dbPath} = legacyProject({version: 26, wal: true});
+    const before = hashFiles(dbPath);
+    const listing = filesIn(dirname(dbPath));
+    const e = expectStoreError(
+      t,
+      () =>
+        upgradeDatabase(dir, dbPath, {
+          beforeStep: (v) => {
+            if (v === step.version) throw new Error('injected fault');
+          },
+        }),
+      new RegExp(`^migration ${step.version} \\(${step.name.replace(/[()]/g, '\\$&')}\\) failed: injected fault`),
+    );
+    t.truthy(e);
+    t.deepEqual(hashFiles(dbPath), before, 'database and -wal/-shm/-journal byte-identical');
+    t.deepEqual(filesIn(dirname(dbPath)), [...listing, 'db.lock'].sort());
+    // and the next open migrates it for real
+    const store = Store.openAt(dir);
+    t.is(store.schemaVersion(), SCHEMA_VERSION);
+    store.close();
+  });
+}
+
+test('migration 30 refuses an FK violation its clean-up cannot fix: file byte-identical', (t) => {
+  // A table td does not know, pointing at an issue that is gone: foreign_key_check catches it.
+  const {dir, dbPath} = legacyProject({
+    extraSql: "CREATE TABLE sidecar_links (id TEXT PRIMARY KEY, issue_id TEXT REFERENCES issues(id)); INSERT INTO sidecar_links VALUES ('x', 'td-nothere');",
+  });
+  const before = hashFiles(dbPath);
+  expectStoreError(t, () => Store.openAt(dir), /^migration 30 \(foreign-key rebuild\) failed: foreign_key_check found 1 violation\(s\).*sidecar_links/);
+  t.deepEqual(hashFiles(dbPath), before);
+  const check = new Database(dbPath, {readonly: true});
+  t.is((check.prepare("SELECT value FROM schema_info WHERE key='version'").get() as {value: string}).value, '27');
+  check.close();
+});
+
+test('a failure after several committed steps (36, via a trigger) still restores every byte', (t) => {
+  const {dir, dbPath} = legacyProject({
+    wal: true,
+    extraSql: "CREATE TRIGGER no_log_edits BEFORE UPDATE ON logs BEGIN SELECT RAISE(ABORT, 'logs are append-only here'); END;",
+  });
+  const before = hashFiles(dbPath);
+  expectStoreError(t, () => Store.openAt(dir), /^migration 36 \(canonical timestamps\) failed: logs are append-only here/);
+  t.deepEqual(hashFiles(dbPath), before);
+});
+
+test('a database newer than 38 opens without migrating; td tables unchanged', (t) => {
+  const dir = tempDir('td-newer-');
+  mkdirSync(join(dir, '.todos'));
+  const dbPath = join(dir, '.todos', 'issues.db');
+  const db = new Database(dbPath);
+  db.exec(specV38Ddl());
+  db.exec("ALTER TABLE issues ADD COLUMN future_field TEXT DEFAULT 'x'; CREATE TABLE future_things (id TEXT PRIMARY KEY)");
+  db.exec("UPDATE schema_info SET value = '39' WHERE key = 'version'");
+  const masterBefore = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name').all();
+  db.close();
+  const store = Store.openAt(dir);
+  t.is(store.migration, undefined);
+  t.is(store.schemaVersion(), 39);
+  const masterAfter = store.db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name NOT LIKE 'td_sync_%' ORDER BY name").all();
+  t.deepEqual(masterAfter, masterBefore);
+  store.close();
+});
+
+test('the fixtures fail the same way: a step 30 violation leaves a real td file byte-identical', (t) => {
+  if (!fixturesPresent()) {
+    t.log('skipped: ../shared/fixtures is absent');
+    t.pass();
+    return;
+  }
+  const {dir, dbPath} = fixtureProject(FIXTURE_NAMES[0]);
+  // plant the fault in the copy (the file stays in WAL mode)
+  const db = new Database(dbPath);
+  db.pragma('foreign_keys = OFF');
+  db.exec("CREATE TABLE sidecar_links (id TEXT PRIMARY KEY, issue_id TEXT REFERENCES issues(id)); INSERT INTO sidecar_links VALUES ('x', 'td-nothere');");
+  db.close();
+  const before = hashFiles(dbPath);
+  expectStoreError(t, () => Store.openAt(dir), /^migration 30 \(foreign-key rebuild\) failed/);
+  t.deepEqual(hashFiles(dbPath), before);
+});
