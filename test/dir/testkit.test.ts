@@ -1,0 +1,65 @@
+/**
+ * The SDK's conformance kit: it passes on the real `dir` backend (every scenario, real folders)
+ * and fails, naming the scenario and the problem, on three deliberately broken backends.
+ */
+import test from 'ava';
+import {rmSync} from 'node:fs';
+import dirBackend from 'td-sync-backend-dir';
+import {avaConformance, conformanceCases, runConformance, type ConformanceOptions} from 'td-sync-sdk/testkit';
+import {tempDir} from '../helpers/td.js';
+import {CursorPastUnapplied, DuplicatesOnReplay, freshMemoryRemote, LosesEventOnPagination, MemoryBackend, type MemoryRemote} from './broken-backends.js';
+
+// Every scenario against real folders; small segments so pagination crosses segment files.
+avaConformance(test, {
+  name: 'dir',
+  freshRemote: () => tempDir('td-dir-kit-'),
+  disposeRemote: (path) => rmSync(path, {recursive: true, force: true}),
+  definition: dirBackend,
+  config: (path) => ({path, segmentBytes: 2048}),
+  switches: {largePayloadBytes: 2 * 1024 * 1024},
+});
+
+const memory = (name: string, make: (remote: MemoryRemote, ctx: any) => MemoryBackend): ConformanceOptions<MemoryRemote> => ({
+  name,
+  freshRemote: freshMemoryRemote,
+  create: (remote, context) => make(remote, context),
+});
+
+test('the kit passes on a correct in-memory backend (the broken ones differ from it by one bug each)', async (t) => {
+  const report = await runConformance(memory('memory', (r, c) => new MemoryBackend(r, c)));
+  t.deepEqual(report.failed.map((f) => `${f.scenario}: ${f.error.message}`), []);
+  t.true(report.passed.length >= 10, `only ${report.passed.length} scenarios ran`);
+});
+
+test('the kit fails a backend that loses an event on pagination, naming the scenario', async (t) => {
+  const report = await runConformance(memory('lossy-pager', (r, c) => new LosesEventOnPagination(r, c)));
+  const pagination = report.failed.find((f) => f.scenario === 'pagination');
+  t.truthy(pagination, `pagination passed; failures: ${report.failed.map((f) => f.scenario).join(', ')}`);
+  t.regex(pagination!.error.message, /^lossy-pager failed conformance scenario "pagination": .*events never arrived/);
+  t.is(pagination!.error.name, 'ConformanceFailure');
+  // A page-sized pull of everything at once does not cross a boundary: round trip still passes.
+  t.true(report.passed.some((n) => n.includes('round-trip')));
+});
+
+test('the kit fails a backend that duplicates events on replay', async (t) => {
+  const report = await runConformance(memory('duplicator', (r, c) => new DuplicatesOnReplay(r, c)));
+  const failed = new Map(report.failed.map((f) => [f.scenario, f.error.message]));
+  t.regex(failed.get('idempotent-re-push') ?? '', /^duplicator failed conformance scenario "idempotent-re-push": .*arrived more than once .*duplicated/);
+  t.regex(failed.get('crash-before-record') ?? '', /"crash-before-record": .*arrived more than once/);
+});
+
+test('the kit fails a backend that moves its position past events the engine never applied', async (t) => {
+  const report = await runConformance(memory('eager-cursor', (r, c) => new CursorPastUnapplied(r, c)));
+  const failed = report.failed.find((f) => f.scenario === 'pull-after-crash');
+  t.truthy(failed, `pull-after-crash passed; failures: ${report.failed.map((f) => f.scenario).join(', ')}`);
+  t.regex(failed!.error.message, /^eager-cursor failed conformance scenario "pull-after-crash": \d+ events of the page pulled before the crash never came back .*moved its position past events the engine never applied/);
+});
+
+test('conformanceCases gives runner-agnostic {name, run} cases and honours switches', async (t) => {
+  const cases = conformanceCases({...memory('memory', (r, c) => new MemoryBackend(r, c)), switches: {only: ['round-trip', 'unicode', 'rate-limit']}});
+  // rate-limit needs a rateLimit() hook, so it is not offered.
+  t.deepEqual(cases.map((c) => c.scenario), ['round-trip', 'unicode']);
+  for (const c of cases) await c.run();
+  const none = conformanceCases({...memory('memory', (r, c) => new MemoryBackend(r, c)), switches: {skip: ['large-payload'], largePayloadBytes: false}});
+  t.false(none.some((c) => c.scenario === 'large-payload'));
+});
