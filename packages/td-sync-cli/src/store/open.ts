@@ -222,6 +222,9 @@ export class Store {
   /** SQLite's terse write failures (read-only file, busy database) become errors that say what to do. */
   private explainWriteError(e: unknown): unknown {
     const code = (e as {code?: unknown}).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      return new StoreError('database_error', `cannot write to ${join(this.root, TODOS_DIR)} (${(e as Error).message}): check the permissions of the folder and of ${DB_FILE}`, {cause: e});
+    }
     if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return e;
     if (code.startsWith('SQLITE_READONLY')) {
       return new StoreError('database_error', `database ${this.dbPath} is read-only (${(e as Error).message}): check the permissions of the file and of .todos/`, {cause: e});
