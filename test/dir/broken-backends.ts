@@ -2,14 +2,19 @@
  * Deliberately broken backends over an in-memory remote, each with one bug a real backend could
  * have. The conformance kit must catch each with a message naming the scenario.
  */
-import {eventKey, type BackendContext, type PullRequest, type PullResult, type PushResult, type SyncBackend, type SyncEvent} from 'td-sync-sdk';
+import {AuthError, eventKey, RateLimitError, type BackendContext, type PullRequest, type PullResult, type PushResult, type SyncBackend, type SyncEvent} from 'td-sync-sdk';
 
 /** The shared remote: one ordered log, as a td-sync server keeps it. */
 export interface MemoryRemote {
   log: SyncEvent[];
+  /** Writes left before the remote answers with a rate limit (once). */
+  writesBeforeLimit?: number;
 }
 
 export const freshMemoryRemote = (): MemoryRemote => ({log: []});
+
+/** The kit's `rateLimit` hook for the memory remote. */
+export const armRateLimit = (remote: MemoryRemote, afterEvents: number) => void (remote.writesBeforeLimit = afterEvents);
 
 const CAPS = {entityTypes: 'all', bidirectional: true, echoesOwnEvents: false, maxPushBatch: 100, maxPullPage: 1000, ordering: 'total'} as const;
 
@@ -26,6 +31,10 @@ export class MemoryBackend implements SyncBackend {
     for (const e of events) {
       let at = this.findExisting(e);
       if (at === -1) {
+        if (this.remote.writesBeforeLimit !== undefined && this.remote.writesBeforeLimit-- <= 0) {
+          this.remote.writesBeforeLimit = undefined;
+          throw new RateLimitError('memory remote: too many writes', new Date(Date.now() + 1000));
+        }
         this.remote.log.push(structuredClone({...e, remoteSeq: undefined}));
         at = this.remote.log.length - 1;
       }
@@ -93,5 +102,16 @@ export class CursorPastUnapplied extends MemoryBackend {
     const end = super.nextCursor(offset, taken, request);
     this.context.state.set('readUpTo', end);
     return end;
+  }
+}
+
+/** Holds a wrong token: every call is refused, and the token is never repeated back. */
+export class WrongToken extends MemoryBackend {
+  override async push(): Promise<PushResult> {
+    throw new AuthError('memory remote refused the token', {code: 'memory_bad_token', hint: 'set a valid MEMORY_TOKEN'});
+  }
+
+  override async status() {
+    return {reachable: true, authenticated: false, remote: 'memory'};
   }
 }

@@ -7,7 +7,8 @@ import {rmSync} from 'node:fs';
 import dirBackend from 'td-sync-backend-dir';
 import {avaConformance, conformanceCases, runConformance, type ConformanceOptions} from 'td-sync-sdk/testkit';
 import {tempDir} from '../helpers/td.js';
-import {CursorPastUnapplied, DuplicatesOnReplay, freshMemoryRemote, LosesEventOnPagination, MemoryBackend, type MemoryRemote} from './broken-backends.js';
+import {armRateLimit, CursorPastUnapplied, WrongToken, DuplicatesOnReplay, freshMemoryRemote, LosesEventOnPagination, MemoryBackend, type MemoryRemote} from './broken-backends.js';
+import type {SyncEvent} from 'td-sync-sdk';
 
 // Every scenario against real folders; small segments so pagination crosses segment files.
 avaConformance(test, {
@@ -26,9 +27,42 @@ const memory = (name: string, make: (remote: MemoryRemote, ctx: any) => MemoryBa
 });
 
 test('the kit passes on a correct in-memory backend (the broken ones differ from it by one bug each)', async (t) => {
-  const report = await runConformance(memory('memory', (r, c) => new MemoryBackend(r, c)));
+  const report = await runConformance({
+    ...memory('memory', (r, c) => new MemoryBackend(r, c)),
+    rateLimit: armRateLimit,
+    badCredentials: (r, c) => new WrongToken(r, c),
+    badSecret: 'not-a-real-token',
+  });
   t.deepEqual(report.failed.map((f) => `${f.scenario}: ${f.error.message}`), []);
-  t.true(report.passed.length >= 10, `only ${report.passed.length} scenarios ran`);
+  t.is(report.passed.length, 12, `ran: ${report.passed.join(' | ')}`);
+});
+
+test('the optional scenarios fail a backend that hides a rate limit or a bad token behind a plain Error', async (t) => {
+  class PlainErrors extends MemoryBackend {
+    override async push(events: readonly SyncEvent[]) {
+      try {
+        return await super.push(events);
+      } catch {
+        throw new Error('something went wrong');
+      }
+    }
+  }
+  const report = await runConformance({
+    ...memory('opaque', (r, c) => new PlainErrors(r, c)),
+    switches: {only: ['rate-limit', 'bad-credentials']},
+    rateLimit: armRateLimit,
+    badCredentials: (r, c) =>
+      Object.assign(new MemoryBackend(r, c), {
+        push: async () => {
+          throw new Error('401 for token not-a-real-token');
+        },
+        status: async () => ({reachable: true, authenticated: false, remote: 'memory'}),
+      }),
+    badSecret: 'not-a-real-token',
+  });
+  const failed = new Map(report.failed.map((f) => [f.scenario, f.error.message]));
+  t.regex(failed.get('rate-limit') ?? '', /"rate-limit": a rate limit surfaced as Error: something went wrong; throw the SDK's RateLimitError/);
+  t.regex(failed.get('bad-credentials') ?? '', /"bad-credentials": push\(\) with bad credentials threw Error: 401 for token .*throw the SDK's AuthError/);
 });
 
 test('the kit fails a backend that loses an event on pagination, naming the scenario', async (t) => {
