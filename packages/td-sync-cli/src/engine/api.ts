@@ -33,6 +33,8 @@ export interface SyncRunOptions {
   /** Override the pull page size (defaults to the backend's maxPullPage, at most 1000). */
   pageSize?: number;
   env?: NodeJS.ProcessEnv;
+  /** Session id events are pushed under (default: TD_SESSION_ID, else one stable id per project). */
+  sessionId?: string;
 }
 
 export interface SyncIssue {
@@ -56,6 +58,8 @@ export interface SyncReport {
   failed: number;
   /** Local events still pending for this target after the run. */
   pending: number;
+  /** Pending events not sent this run: dropped by a beforePush tap or not carried by the backend. */
+  heldBack?: number;
   rateLimitWaitMs: number;
   durationMs: number;
   /** Set when the run stopped early (rate limit, transient error...): what happened and what to do. */

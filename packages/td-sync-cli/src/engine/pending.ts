@@ -1,0 +1,138 @@
+/**
+ * Outbound events (spec §5.1, §5.4): action_log rows this target has not acknowledged, in rowid
+ * order, each turned into a SyncEvent with td's payload wrapper and local-only fields scrubbed.
+ * For the `http` target "pending" is td's own `synced_at IS NULL AND undone = 0`.
+ */
+import type Database from 'better-sqlite3';
+import {normalizeAction, normalizeEntityType, PermanentError, type EventPayload, type JsonObject, type SyncEvent} from 'td-sync-sdk';
+import {newId, parseTdTime, type Store} from '../store/index.js';
+import {scrub} from './tables.js';
+import {isHttp} from './targets.js';
+
+export interface ActionRow {
+  rowid: number;
+  id: string | null;
+  session_id: string;
+  action_type: string;
+  entity_type: string;
+  entity_id: string | null;
+  new_data: string | null;
+  previous_data: string | null;
+  timestamp: string;
+}
+
+const COLS = 'a.rowid AS rowid, a.id, a.session_id, a.action_type, a.entity_type, a.entity_id, a.new_data, a.previous_data, a.timestamp';
+
+export function pendingWhere(backendName: string): string {
+  return isHttp(backendName)
+    ? 'a.synced_at IS NULL AND a.undone = 0'
+    : 'a.undone = 0 AND NOT EXISTS (SELECT 1 FROM td_sync_acks k WHERE k.target = @target AND k.action_rowid = a.rowid)';
+}
+
+export function pendingRows(db: Database.Database, targetId: string, backendName: string): ActionRow[] {
+  const params = isHttp(backendName) ? {} : {target: targetId};
+  return db.prepare(`SELECT ${COLS} FROM action_log a WHERE ${pendingWhere(backendName)} ORDER BY a.rowid`).all(params) as ActionRow[];
+}
+
+/** Pending rows of one entity (for conflict detection). */
+export function pendingRowsFor(db: Database.Database, targetId: string, backendName: string, entityId: string): ActionRow[] {
+  const params = isHttp(backendName) ? {id: entityId} : {target: targetId, id: entityId};
+  return db.prepare(`SELECT ${COLS} FROM action_log a WHERE a.entity_id = @id AND ${pendingWhere(backendName)} ORDER BY a.rowid`).all(params) as ActionRow[];
+}
+
+/**
+ * The session id events are pushed under. td uses the pushing CLI session; we keep one stable id per
+ * project (or TD_SESSION_ID) so that a re-push after a crash has the same identity and is deduplicated.
+ */
+export function syncSessionId(store: Store, env: NodeJS.ProcessEnv = process.env, persist = true): string {
+  if (env.TD_SESSION_ID) return env.TD_SESSION_ID;
+  let id = store.getMeta('sync_session_id');
+  if (!id) {
+    id = newId.session();
+    if (persist && !store.readonly) store.setMeta('sync_session_id', id);
+  }
+  return id;
+}
+
+function parseData(raw: string | null, row: ActionRow, column: string): JsonObject | null {
+  if (raw === null || raw === '') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw badRow(row, `its ${column} is not valid JSON (${(e as Error).message})`);
+  }
+  if (v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRow(row, `its ${column} is not a JSON object`);
+  return v as JsonObject;
+}
+
+function badRow(row: ActionRow, why: string): PermanentError {
+  return new PermanentError(`pending action_log row ${row.id} (rowid ${row.rowid}) cannot be pushed: ${why}; nothing was pushed`, {
+    code: 'pending_row_invalid',
+    hint: `repair or remove that row in .todos/issues.db (td refuses it too), then run "td sync" again`,
+    details: {rowid: row.rowid, id: row.id},
+  });
+}
+
+export type BuildResult = {event: SyncEvent} | {skip: 'no_id' | 'entity_type'};
+
+/** One pending row -> event. Throws (whole push aborts, as in td) on bad JSON or an unreadable timestamp. */
+export function buildEvent(row: ActionRow, deviceId: string, sessionId: string, stampTime?: string): BuildResult {
+  if (!row.id || !row.entity_id) return {skip: 'no_id'};
+  const entityType = normalizeEntityType(row.entity_type ?? '');
+  if (!entityType) return {skip: 'entity_type'};
+  const newData = parseData(row.new_data, row, 'new_data');
+  const previousData = parseData(row.previous_data, row, 'previous_data');
+  let clientTimestamp = stampTime;
+  if (!clientTimestamp) {
+    const t = parseTdTime(row.timestamp);
+    if (!t) throw badRow(row, `its timestamp ${JSON.stringify(row.timestamp)} matches no td layout`);
+    clientTimestamp = t.toISOString();
+  }
+  const payload: EventPayload = {schemaVersion: 1, newData: scrub(entityType, newData), previousData: scrub(entityType, previousData)};
+  return {
+    event: {
+      clientActionId: row.rowid,
+      deviceId,
+      sessionId,
+      actionType: normalizeAction(row.action_type),
+      entityType,
+      entityId: row.entity_id,
+      payload,
+      clientTimestamp,
+      sourceAction: row.action_type,
+    },
+  };
+}
+
+/** Pending events of a target as they would be pushed (no capability filter, no hooks). */
+export function pendingEvents(store: Store, targetId: string, backendName: string, env: NodeJS.ProcessEnv = process.env): SyncEvent[] {
+  const deviceId = store.deviceId(env);
+  const sessionId = syncSessionId(store, env, false);
+  const out: SyncEvent[] = [];
+  const stamps = localStampLookup(store.db);
+  for (const row of pendingRows(store.db, targetId, backendName)) {
+    try {
+      const r = buildEvent(row, deviceId, sessionId, stamps(row.rowid));
+      if ('event' in r) out.push(r.event);
+    } catch {
+      /* an unpushable row is reported by td sync itself */
+    }
+  }
+  return out;
+}
+
+/** Number of pending rows that would be pushed to this target (rows that cannot normalise stay out). */
+export function pendingCount(store: Store, targetId: string, backendName: string): number {
+  const rows = pendingRows(store.db, targetId, backendName);
+  return rows.filter((r) => r.id && r.entity_id && normalizeEntityType(r.entity_type ?? '')).length;
+}
+
+/** The fixed client timestamp of a stamped local row (unordered targets), if the table exists. */
+export function localStampLookup(db: Database.Database): (rowid: number) => string | undefined {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='td_sync_local_stamps'").get();
+  if (!has) return () => undefined;
+  const stmt = db.prepare('SELECT client_timestamp FROM td_sync_local_stamps WHERE action_rowid = ?');
+  return (rowid) => (stmt.get(rowid) as {client_timestamp: string} | undefined)?.client_timestamp;
+}
