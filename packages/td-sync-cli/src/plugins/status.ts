@@ -50,7 +50,7 @@ export interface StatusOptions {
   store?: Store;
   oclif?: OclifConfigLike;
   backend?: string;
-  /** Throw instead of noting failures (for `td sync --status`). */
+  /** Throw when the target cannot be resolved (for `td sync --status`); later problems stay notes. */
   strict?: boolean;
   /** Skip contacting the remote. */
   offline?: boolean;
@@ -102,7 +102,7 @@ export async function collectStatus(options: StatusOptions): Promise<SyncStatusR
     try {
       return await fn();
     } catch (e) {
-      if (options.strict) throw e;
+      if (options.strict && (what === 'configuration' || what === 'backend')) throw e;
       const hint = (e as {hint?: string}).hint;
       report.notes.push(`${what}: ${message(e)}${hint ? ` (${redactSecrets(hint)})` : ''}`);
       return undefined;
