@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import Database from 'better-sqlite3';
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {Store, StoreError, upgradeDatabase, MIGRATIONS, SCHEMA_VERSION} from '../../packages/td-sync-cli/src/store/index.js';
 import {FIXTURE_NAMES, filesIn, fixtureProject, fixturesPresent, hashFiles, schemaShape, specV38Ddl} from './helpers.js';
 import {LEGACY_CONTENT, legacyProject} from './legacy-db.js';
@@ -174,4 +174,22 @@ test('the fixtures fail the same way: a step 30 violation leaves a real td file 
   const before = hashFiles(dbPath);
   expectStoreError(t, () => Store.openAt(dir), /^migration 30 \(foreign-key rebuild\) failed/);
   t.deepEqual(hashFiles(dbPath), before);
+});
+
+test('backups are never overwritten: a killed upgrade\'s copy is kept, a second migration of the same version gets its own name', (t) => {
+  const {dir, dbPath} = legacyProject();
+  // an upgrade killed half-way left its in-progress copy (the only copy of the original)
+  writeFileSync(`${dbPath}.pre-migrate-in-progress.bak`, 'original bytes of an interrupted upgrade');
+  Store.openAt(dir).close();
+  t.is(readFileSync(`${dbPath}.pre-migrate-interrupted.bak`, 'utf8'), 'original bytes of an interrupted upgrade');
+  t.true(existsSync(`${dbPath}.pre-migrate-27.bak`));
+  t.false(existsSync(`${dbPath}.pre-migrate-in-progress.bak`));
+
+  // restore the v27 original by hand and migrate it again
+  const first = readFileSync(`${dbPath}.pre-migrate-27.bak`);
+  writeFileSync(dbPath, first);
+  const store = Store.openAt(dir);
+  t.is(store.migration?.backupPath, `${dbPath}.pre-migrate-27-2.bak`);
+  store.close();
+  t.deepEqual(readFileSync(`${dbPath}.pre-migrate-27.bak`), first);
 });

@@ -23,10 +23,18 @@ export function backupPathFor(dbPath: string, label: string): string {
   return `${dbPath}.pre-migrate-${label}.bak`;
 }
 
-/** Copy the database and whichever side files exist. The caller holds the write lock. */
+/**
+ * Copy the database and whichever side files exist. The caller holds the write lock. A backup
+ * already under this label (left by an upgrade that was killed half-way) is the only copy of the
+ * original: it is kept under an `interrupted` label rather than overwritten.
+ */
 export function backupDatabase(dbPath: string, label: string): FileBackup {
   const backupPath = backupPathFor(dbPath, label);
-  removeBackupFiles(backupPath);
+  if (existsSync(backupPath)) {
+    const sides: FileBackup['sides'] = {};
+    for (const suffix of SIDE_SUFFIXES) if (existsSync(backupPath + suffix)) sides[suffix] = backupPath + suffix;
+    relabelBackup({dbPath, backupPath, sides}, 'interrupted');
+  }
   copyFileSync(dbPath, backupPath);
   const sides: FileBackup['sides'] = {};
   for (const suffix of SIDE_SUFFIXES) {
@@ -53,9 +61,10 @@ export function restoreDatabase(b: FileBackup): void {
 
 /** Rename a backup under a new label (the version is only known once the file is open). */
 export function relabelBackup(b: FileBackup, label: string): FileBackup {
-  const target = backupPathFor(b.dbPath, label);
+  let target = backupPathFor(b.dbPath, label);
   if (target === b.backupPath) return b;
-  removeBackupFiles(target);
+  // never overwrite an earlier backup (the same version can be migrated twice, e.g. after a restore)
+  for (let n = 2; existsSync(target); n++) target = backupPathFor(b.dbPath, `${label}-${n}`);
   renameSync(b.backupPath, target);
   const sides: FileBackup['sides'] = {};
   for (const suffix of SIDE_SUFFIXES) {
