@@ -9,7 +9,7 @@
  */
 import {open, rename, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {eventKey, type Logger, type PushAck, type PushRejection, type PushResult, type SyncEvent} from 'td-sync-sdk';
+import {eventKey, TransientError, type Logger, type PushAck, type PushRejection, type PushResult, type SyncEvent} from 'td-sync-sdk';
 import {fileSize, listDir, makeDirDurable, syncDir} from './files.js';
 import {deviceDir, eventLine, headerLine, positionSeq, segmentName, segmentNumber, segmentPath} from './layout.js';
 import {SegmentLines} from './lines.js';
@@ -93,7 +93,9 @@ export class DeviceWriter {
       const message = `could not append to ${segmentPath(this.root, this.deviceId, this.segment)}: ${(error as Error).message}`;
       this.logger.warn(message);
       for (const p of pending) rejections.push({clientActionId: p.clientActionId, reason: 'transient', message, retryable: true});
-      if (acks.length === 0) throw error;
+      if (acks.length === 0) {
+        throw new TransientError(message, {code: 'dir_write_failed', cause: error, hint: 'check that the shared folder is mounted, writable and not full, then run td sync again'});
+      }
     }
     return {acks, rejections};
   }
