@@ -1,0 +1,51 @@
+/**
+ * The pull cursor: opaque to the engine, a small JSON text here.
+ *   w  watermark: the newest GitHub `updatedAt` fully processed (server time, never the local clock)
+ *   s  the `since` of the scan in progress (kept while paging so every page asks the same question)
+ *   a  GitHub's endCursor of the last page of that scan
+ *   m  the newest `updatedAt` seen so far in that scan
+ */
+export interface PullCursor {
+  v: 1;
+  w: string | null;
+  s?: string | null;
+  a?: string | null;
+  m?: string | null;
+}
+
+export function decodeCursor(raw: string | null): PullCursor {
+  if (!raw) return {v: 1, w: null};
+  try {
+    const c = JSON.parse(raw) as PullCursor;
+    if (c && c.v === 1) return c;
+  } catch {
+    // fall through: an unreadable cursor means a full scan, which is always safe
+  }
+  return {v: 1, w: null};
+}
+
+export function encodeCursor(c: PullCursor): string {
+  return JSON.stringify(c);
+}
+
+/** `since` for a new scan: watermark minus the overlap (GitHub's times are per second and may tie). */
+export function sinceFor(c: PullCursor, overlapSeconds: number): string | null {
+  if (c.a) return c.s ?? null;
+  if (!c.w) return null;
+  const t = Date.parse(c.w);
+  if (!Number.isFinite(t)) return null;
+  return new Date(t - overlapSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function maxTime(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+/** The cursor after a page: either mid-scan, or the scan is done and the watermark moves. */
+export function nextCursor(c: PullCursor, since: string | null, pageMax: string | null, endCursor: string | null, hasNext: boolean): PullCursor {
+  const m = maxTime(c.a ? c.m : null, pageMax);
+  if (hasNext) return {v: 1, w: c.w, s: since, a: endCursor, m};
+  return {v: 1, w: maxTime(c.w, m)};
+}
