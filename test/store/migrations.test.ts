@@ -72,6 +72,11 @@ test('a v26 database in WAL mode, its rows only in the -wal: migrated to 38 with
     const fresh = new Database(':memory:');
     fresh.exec(specV38Ddl());
     t.deepEqual(schemaShape(db), schemaShape(fresh));
+    // column order as td leaves it (spec errata 13): rebuilt tables in the fresh order, ALTERed ones extended at the end
+    const order = (d: Database.Database, table: string) => (d.prepare(`PRAGMA table_info(${table})`).all() as Array<{name: string}>).map((c) => c.name);
+    t.deepEqual(order(db, 'issues'), order(fresh, 'issues'));
+    t.deepEqual(order(db, 'sessions').slice(-4), ['match_context_id', 'worktree_id', 'worktree_root', 'repo_root']);
+    t.deepEqual(order(db, 'work_sessions').slice(-3), ['worktree_id', 'worktree_root', 'repo_root']);
     fresh.close();
   } finally {
     store.close();
