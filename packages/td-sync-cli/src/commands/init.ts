@@ -1,0 +1,36 @@
+import {TdCommand} from '../base.js';
+
+export default class Init extends TdCommand {
+  static description = 'Create a td project here: .todos/ with the task database (schema v38), and .todos/ added to .gitignore inside a git repository.';
+  static examples = ['<%= config.bin %> init', '<%= config.bin %> init -w ~/src/app'];
+
+  async run(): Promise<void> {
+    await this.parseTd(Init);
+    const {existsSync, readFileSync, appendFileSync} = await import('node:fs');
+    const {join, resolve, basename, dirname} = await import('node:path');
+    const {Store} = await import('../store/open.js');
+    const {getOrCreateSession, gitTopLevel} = await import('../tasks/session.js');
+    let root = resolve(this.workDir ?? process.env.TD_WORK_DIR ?? process.cwd());
+    if (basename(root) === '.todos') root = dirname(root);
+    const todos = join(root, '.todos');
+    if (existsSync(todos)) {
+      this.warnLine('.todos/ already exists');
+      if (this.jsonMode) this.printJson({action: 'already_initialized', path: todos});
+      return;
+    }
+    const {store} = Store.init(root);
+    const session = store.write(() => getOrCreateSession(store.db, root));
+    store.close();
+    const top = gitTopLevel(root);
+    if (top) {
+      const gi = join(root, '.gitignore');
+      const current = existsSync(gi) ? readFileSync(gi, 'utf8') : '';
+      if (!current.includes('.todos/')) appendFileSync(gi, `${current && !current.endsWith('\n') ? '\n' : ''}.todos/\n`);
+    }
+    if (this.jsonMode) this.printJson({action: 'initialized', path: todos, session: session.id});
+    else {
+      this.say(`INITIALIZED ${todos}`);
+      this.say(`Session: ${session.id}`);
+    }
+  }
+}
