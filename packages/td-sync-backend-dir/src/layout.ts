@@ -81,5 +81,8 @@ export function eventLine(e: SyncEvent): string {
   return `${JSON.stringify(o)}\n`;
 }
 
-/** The remote sequence of an event: where its line starts. Unique per device, informational. */
-export const positionSeq = (deviceId: string, segment: number, offset: number) => `${deviceId}:${segment}:${offset}`;
+/**
+ * The remote sequence of an event: a short device prefix and where its line starts. Informational
+ * (shown by `td sync conflicts`); identity is always (deviceId, sessionId, clientActionId).
+ */
+export const positionSeq = (deviceId: string, segment: number, offset: number) => `${deviceId.slice(0, 8)}:${segment}:${offset}`;
