@@ -84,7 +84,8 @@ export function renderBlock(fields: BlockFields, deps: readonly DepView[] = []):
   if (row.due_date) facts.push(`due ${String(row.due_date)}`);
   const parts = [`<!-- td:begin ${fields.id} -->`, '---', `<sub>${facts.join(' · ')} · managed by td sync: edit these fields in td</sub>`];
   const acceptance = String(row.acceptance ?? '');
-  if (acceptance) parts.push('', '**Acceptance criteria**', '', acceptance);
+  // Shown for people only (the JSON below is what td reads); markers inside it are defused.
+  if (acceptance) parts.push('', '**Acceptance criteria**', '', acceptance.replace(/<!--/g, '&lt;!--'));
   if (deps.length > 0) {
     parts.push('', '**Depends on**', '');
     for (const d of deps) parts.push(`- [${d.closed ? 'x' : ' '}] ${d.number ? `#${d.number} ` : ''}\`${d.id}\``);
