@@ -204,3 +204,34 @@ test('an invalid or missing plugin is a clear error', async (t) => {
   t.is((e2 as {code?: string}).code, 'plugin_not_found');
   t.regex(e2!.message, /td-sync-plugin-ghost/);
 });
+
+test('errors thrown by plugin taps name the plugin, hook and tap, for sync, promise and callback taps', async (t) => {
+  const dir = project({sync: {backend: 'b'}, plugins: ['./p.mjs']});
+  writeBackendPackage(dir, 'td-sync-backend-b');
+  writeFile(
+    join(dir, 'p.mjs'),
+    pluginModule(
+      'p',
+      `hooks.beforePush.tap('s', () => { throw new Error('sync boom'); });
+       hooks.beforeApply.tapPromise('p', async () => { throw new Error('promise boom'); });
+       hooks.afterPush.tapAsync('a', (result, ctx, cb) => cb(new Error('callback boom')));
+       hooks.afterSync.tapPromise('typed', async () => { throw Object.assign(new Error('typed'), {[Symbol.for('td-sync.error')]: true, kind: 'transient'}); });`,
+    ),
+  );
+  const r = await target(dir);
+  const ctx = {target: r.targetId, backend: 'b', dryRun: false};
+  const e1 = await t.throwsAsync(r.hooks.beforePush.promise([], ctx));
+  t.regex(e1!.message, /p\.mjs \(beforePush tap "s"\) failed: sync boom/);
+  t.is((e1 as {code?: string}).code, 'plugin_failed');
+  const e2 = await t.throwsAsync(r.hooks.beforeApply.promise([], ctx));
+  t.regex(e2!.message, /\(beforeApply tap "p"\) failed: promise boom/);
+  const e3 = await t.throwsAsync(r.hooks.afterPush.promise({acks: [], rejections: []}, ctx));
+  t.regex(e3!.message, /\(afterPush tap "a"\) failed: callback boom/);
+  const e4 = await t.throwsAsync(r.hooks.afterSync.promise({} as any));
+  t.is(e4!.message, 'typed', 'typed SDK errors pass through for the engine to act on');
+  // taps added later by others (a backend) are not blamed on the plugin
+  r.hooks.onError.tap('backend', () => {
+    throw new Error('not a plugin');
+  });
+  t.throws(() => r.hooks.onError.call({target: 'x', phase: 'push', error: new Error('x')}), {message: 'not a plugin'});
+});

@@ -9,6 +9,7 @@ import type {LoadedConfig} from '../config/load.js';
 import {isPlainObject} from '../config/keys.js';
 import {createCredentialStore} from '../credentials.js';
 import type {ResolvedTarget} from '../engine/api.js';
+import {blameTaps} from './blame.js';
 import {findPackage, listPackages, type FoundPackage, type OclifConfigLike} from './discovery.js';
 import {loadBackendPackage, loadPluginFile, loadPluginPackage, type LoadedBackend} from './load.js';
 import {quietLogger} from './logger.js';
@@ -131,6 +132,7 @@ export async function applyPlugins(hooks: SyncHooks, options: {config: LoadedCon
   const entries = pluginEntries(options.config.merged.plugins);
   const baseDir = pluginBaseDir(options.config);
   const applied: string[] = [];
+  const asOwner = entries.length > 0 ? blameTaps(hooks) : undefined;
   for (const {spec, options: pluginOptions} of entries) {
     let loaded;
     if (isFileSpec(spec)) loaded = await loadPluginFile(resolve(baseDir, spec));
@@ -146,7 +148,8 @@ export async function applyPlugins(hooks: SyncHooks, options: {config: LoadedCon
       loaded = await loadPluginPackage(pkg);
     }
     try {
-      await loaded.definition.apply(hooks, {projectRoot: options.config.projectRoot, options: pluginOptions, logger: options.logger ?? quietLogger});
+      const context = {projectRoot: options.config.projectRoot, options: pluginOptions, logger: options.logger ?? quietLogger};
+      await asOwner!(loaded.id, async () => loaded.definition.apply(hooks, context));
     } catch (e) {
       throw new ConfigError(`sync plugin ${loaded.id} failed while setting up its hooks: ${(e as Error)?.message ?? String(e)}`, {
         code: 'plugin_failed',

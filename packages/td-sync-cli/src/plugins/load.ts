@@ -29,9 +29,9 @@ export function describeOrigin(pkg: FoundPackage): string {
   return pkg.source === 'node_modules' ? `node_modules: ${pkg.root}` : `oclif ${pkg.source} plugin: ${pkg.root}`;
 }
 
-async function importFile(file: string, what: string, code: string): Promise<Record<string, unknown>> {
+async function importFile(file: string, what: string, code: string, missingHint = 'build or reinstall the package (is "dist/" missing?)'): Promise<Record<string, unknown>> {
   if (!existsSync(file)) {
-    throw new ConfigError(`${what}: entry file ${file} does not exist`, {code, hint: 'build or reinstall the package (is "dist/" missing?)'});
+    throw new ConfigError(`${what}: entry file ${file} does not exist`, {code, hint: missingHint});
   }
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -83,11 +83,11 @@ export async function loadPluginPackage(pkg: FoundPackage): Promise<LoadedPlugin
 }
 
 export async function loadPluginFile(file: string): Promise<LoadedPlugin> {
-  return loadPluginModule(file, `plugin file ${file}`, file);
+  return loadPluginModule(file, `plugin file ${file}`, file, 'fix the path in "plugins" (relative files are resolved from the folder of the config file that lists them)');
 }
 
-async function loadPluginModule(entry: string, what: string, id: string): Promise<LoadedPlugin> {
-  const mod = await importFile(entry, what, 'plugin_load_failed');
+async function loadPluginModule(entry: string, what: string, id: string, missingHint?: string): Promise<LoadedPlugin> {
+  const mod = await importFile(entry, what, 'plugin_load_failed', missingHint);
   const picked = pickExport(mod, 'plugin', pluginProblems);
   if (!picked.value) {
     throw new ConfigError(`${what} is not a valid td sync plugin: ${picked.problems.join('; ')}`, {

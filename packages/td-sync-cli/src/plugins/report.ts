@@ -1,4 +1,4 @@
-/** `td sync`'s text output, as td prints it: results on stdout, warnings on stderr. */
+/** `td sync`'s text output, as td prints it ("Pushed 1 events." included): results on stdout, warnings on stderr. */
 import type {SyncReport} from '../engine/api.js';
 
 export function retryIn(retryAt: string, now = Date.now()): string {
@@ -13,10 +13,10 @@ export function renderReport(report: SyncReport, mode: {push: boolean; pull: boo
   const out: string[] = [];
   const err: string[] = [];
   const would = report.dryRun ? 'Would push' : 'Pushed';
-  if (mode.push) out.push(report.pushed === 0 ? 'Nothing to push.' : `${would} ${report.pushed} event${report.pushed === 1 ? '' : 's'}.`);
+  if (mode.push) out.push(report.pushed === 0 ? 'Nothing to push.' : `${would} ${report.pushed} events.`);
   if (mode.pull) {
     if (report.pulled === 0) out.push('Nothing to pull.');
-    else out.push(`${report.dryRun ? 'Would pull' : 'Pulled'} ${report.pulled} event${report.pulled === 1 ? '' : 's'} (${report.applied} applied).`);
+    else out.push(`${report.dryRun ? 'Would pull' : 'Pulled'} ${report.pulled} events (${report.applied} applied).`);
   }
   if (report.rejected > 0) err.push(`Warning: ${report.rejected} event(s) rejected by ${report.backend}; they stay pending (see \`td sync status\`)`);
   if (report.skipped > 0) err.push(`Warning: ${report.skipped} remote event(s) skipped and recorded; see \`td sync status\``);

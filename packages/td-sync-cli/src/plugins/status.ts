@@ -125,14 +125,17 @@ export async function collectStatus(options: StatusOptions): Promise<SyncStatusR
   if (!store) {
     report.notes.push('no td database here: run "td init" first');
   } else if (target) {
-    await soft('local state', () => {
-      const row = store.db.prepare('SELECT cursor, last_push_at, last_pull_at, last_sync_at FROM td_sync_targets WHERE target = ?').get(target.targetId) as
-        | {cursor: string | null; last_push_at: string | null; last_pull_at: string | null; last_sync_at: string | null}
-        | undefined;
-      report.cursor = row?.cursor ?? null;
-      report.lastPushAt = row?.last_push_at ?? null;
-      report.lastPullAt = row?.last_pull_at ?? null;
-      report.lastSyncAt = row?.last_sync_at ?? null;
+    const engine = await soft('engine', () => loadEngine());
+    const info = engine && (await soft('local state', () => engine.targetState(store, target.targetId, target.backendName)));
+    if (info) {
+      report.cursor = info.cursor;
+      report.lastPushAt = info.lastPushAt;
+      report.lastPullAt = info.lastPullAt;
+      report.lastSyncAt = info.lastSyncAt;
+      report.pendingEvents = info.pending;
+      report.conflicts = info.conflicts;
+    }
+    await soft('skipped events', () => {
       for (const r of store.db.prepare('SELECT reason, count(*) AS n FROM td_sync_skipped WHERE target = ? GROUP BY reason ORDER BY reason').all(target.targetId) as Array<{reason: string; n: number}>) {
         report.skippedEvents[r.reason] = r.n;
       }
@@ -149,13 +152,11 @@ export async function collectStatus(options: StatusOptions): Promise<SyncStatusR
         ...(r.error ? {error: r.error} : {}),
         skippedAt: r.skipped_at ?? '',
       }));
-      report.conflicts = (store.db.prepare('SELECT count(*) AS n FROM td_sync_conflicts WHERE target = ?').get(target.targetId) as {n: number}).n;
     });
-    const pending = await soft('pending events', async () => (await loadEngine()).pendingCount(store, target.targetId, target.backendName));
-    if (typeof pending === 'number') report.pendingEvents = pending;
   }
 
-  if (target && !options.offline) {
+  if (target && !store) report.notes.push('remote: not contacted (a backend needs the project database for its device id)');
+  if (target && store && !options.offline) {
     report.remote =
       (await soft('remote', async () => {
         const controller = new AbortController();

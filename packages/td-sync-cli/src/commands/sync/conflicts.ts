@@ -1,28 +1,8 @@
 import {Flags} from '@oclif/core';
 import {TdCommand, UsageError} from '../../base.js';
+import type {ConflictRow} from '../../engine/index.js';
 import {parseDuration} from '../../plugins/duration.js';
-
-interface ConflictRow {
-  id: number;
-  target: string;
-  entity_type: string;
-  entity_id: string;
-  remote_seq: string | null;
-  resolution: string;
-  resolved_by: string;
-  local_data: string | null;
-  remote_data: string | null;
-  created_at: string;
-}
-
-const parseJson = (text: string | null): unknown => {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-};
+import {loadEngine} from '../../plugins/engine-link.js';
 
 export default class SyncConflicts extends TdCommand {
   static override description = 'List recent sync conflicts (newest first), with both versions kept.';
@@ -43,39 +23,15 @@ export default class SyncConflicts extends TdCommand {
       sinceIso = new Date(Date.now() - ms).toISOString();
     }
     const store = this.openStore({readonly: true});
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (sinceIso) {
-      where.push('created_at >= ?');
-      params.push(sinceIso);
-    }
-    if (flags.target) {
-      where.push('target = ?');
-      params.push(flags.target);
-    }
+    const {listConflicts} = await loadEngine();
     let rows: ConflictRow[] = [];
     try {
-      rows = store.db
-        .prepare(`SELECT * FROM td_sync_conflicts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`)
-        .all(...params, flags.limit) as ConflictRow[];
+      rows = listConflicts(store, {targetId: flags.target, limit: flags.limit, since: sinceIso});
     } catch (e) {
       if (!/no such table/.test((e as Error).message)) throw e; // a database td-sync never synced
     }
     if (this.jsonMode) {
-      this.printJson(
-        rows.map((r) => ({
-          id: r.id,
-          target: r.target,
-          entityType: r.entity_type,
-          entityId: r.entity_id,
-          remoteSeq: r.remote_seq,
-          resolution: r.resolution,
-          resolvedBy: r.resolved_by,
-          local: parseJson(r.local_data),
-          remote: parseJson(r.remote_data),
-          createdAt: r.created_at,
-        })),
-      );
+      this.printJson(rows);
       return;
     }
     if (rows.length === 0) {
@@ -85,8 +41,8 @@ export default class SyncConflicts extends TdCommand {
     this.say('Recent sync conflicts:');
     this.say(`${'TIME'.padEnd(20)}${'TYPE'.padEnd(22)}${'ENTITY'.padEnd(24)}${'SEQ'.padEnd(10)}RESOLUTION`);
     for (const r of rows) {
-      const time = r.created_at.replace('T', ' ').slice(0, 19);
-      this.say(`${time.padEnd(20)}${r.entity_type.padEnd(22)}${r.entity_id.padEnd(24)}${String(r.remote_seq ?? '-').padEnd(10)}${r.resolution} (${r.resolved_by})`);
+      const time = r.createdAt.replace('T', ' ').slice(0, 19);
+      this.say(`${time.padEnd(20)}${r.entityType.padEnd(22)}${r.entityId.padEnd(24)}${String(r.remoteSeq ?? '-').padEnd(10)}${r.resolution} (${r.resolvedBy})`);
     }
   }
 }
