@@ -114,8 +114,8 @@ export function validateConfig(raw: JsonObject): GitHubConfig {
     overlapSeconds: num(raw, 'overlapSeconds', 120, 0, 86_400),
     maxWaitSeconds: num(raw, 'maxWaitSeconds', 60, 0, 3_600),
     writeSpacingMs: num(raw, 'writeSpacingMs', 1000, 0, 60_000),
-    createsPerMinute: Math.floor(num(raw, 'createsPerMinute', 60, 1, 1000)),
-    createsPerHour: Math.floor(num(raw, 'createsPerHour', 450, 1, 100_000)),
+    createsPerMinute: Math.floor(num(raw, 'createsPerMinute', 60, 1, 1_000_000)),
+    createsPerHour: Math.floor(num(raw, 'createsPerHour', 450, 1, 10_000_000)),
     mutationsPerRequest: Math.floor(num(raw, 'mutationsPerRequest', 10, 1, 50)),
   };
 }
