@@ -2,7 +2,7 @@
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {Store} from '../../packages/td-sync-cli/src/store/index.js';
-import {createIssue} from '../../packages/td-sync-cli/src/tasks/index.js';
+import {createIssue, updateIssue, type UpdateInput} from '../../packages/td-sync-cli/src/tasks/index.js';
 import {isolatedEnv, td, tempDir, type TdResult} from '../helpers/td.js';
 
 export interface TestProject {
@@ -13,6 +13,7 @@ export interface TestProject {
   /** Create tasks (journaled like td does). */
   create(...titles: string[]): void;
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+  update(id: string, input: UpdateInput): void;
 }
 
 export function syncProject(extraEnv: NodeJS.ProcessEnv = {}): TestProject {
@@ -28,6 +29,14 @@ export function syncProject(extraEnv: NodeJS.ProcessEnv = {}): TestProject {
       const store = Store.openAt(dir, {env});
       try {
         for (const title of titles) createIssue(store, {title}, {env, cwd: dir});
+      } finally {
+        store.close();
+      }
+    },
+    update: (id, input) => {
+      const store = Store.openAt(dir, {env});
+      try {
+        updateIssue(store, id, input, {env, cwd: dir});
       } finally {
         store.close();
       }

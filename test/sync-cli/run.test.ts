@@ -139,3 +139,26 @@ export default {apiVersion: 1, name: 'slow', displayName: 'Slow', validateConfig
   t.is(retry, retryAt);
   t.deepEqual(p.query('SELECT * FROM td_sync_acks'), []);
 });
+
+test('a conflicting edit is reported by td sync and listed by td sync conflicts', (t) => {
+  const {a, b} = pair();
+  a.create('shared task to edit');
+  t.is(a.run(['sync']).code, 0);
+  t.is(b.run(['sync']).code, 0);
+  const id = b.query<{id: string}>('SELECT id FROM issues')[0]!.id;
+  a.update(id, {title: 'edited on a'});
+  b.update(id, {title: 'edited on b'});
+  t.is(a.run(['sync']).code, 0);
+  const r = b.run(['sync']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /Warning: \d+ conflict\(s\) resolved, both versions kept; see `td sync conflicts`/);
+  const list = b.run(['sync', 'conflicts', '--json']).json() as Array<{entityType: string; entityId: string; local: unknown; remote: unknown}>;
+  t.true(list.length >= 1);
+  t.is(list[0]!.entityId, id);
+  t.truthy(list[0]!.local);
+  t.truthy(list[0]!.remote);
+  const text = b.run(['sync', 'conflicts', '--since', '1h']).stdout;
+  t.regex(text, /Recent sync conflicts:/);
+  t.regex(text, new RegExp(id));
+  t.is(b.run(['sync', 'status', '--json']).json().conflicts, list.length);
+});
