@@ -1,0 +1,117 @@
+/**
+ * Convergence: 2-3 projects doing random td work (creates, updates, logs, comments, dependencies,
+ * soft deletes and restores) and syncing in random order through the in-test hub end with
+ * identical task tables. `unordered` hubs deliver events to each device in a different order, and
+ * the projects' clocks disagree by hours. Fixed seeds; TD_ENGINE_RUNS raises the run count.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import {runSync} from '../../packages/td-sync-cli/src/engine/index.js';
+import type {Store} from '../../packages/td-sync-cli/src/store/index.js';
+import {Hub, tempProject, type Ordering} from './helpers/hub.js';
+import {TdWriter, taskTables} from './helpers/td-writes.js';
+
+const RUNS = Number(process.env.TD_ENGINE_RUNS ?? 20);
+
+type Op = {kind: 'create' | 'update' | 'log' | 'comment' | 'dep' | 'undep' | 'delete' | 'restore' | 'sync'; who: number; pick: number; value: number};
+
+const opArb = (projects: number) =>
+  fc.record({
+    kind: fc.constantFrom<Op['kind']>(
+      'create', 'create', 'update', 'update', 'update', 'update', 'update', 'update', 'log', 'comment', 'comment',
+      'dep', 'dep', 'undep', 'delete', 'restore', 'sync', 'sync', 'sync', 'sync',
+    ),
+    who: fc.integer({min: 0, max: projects - 1}),
+    pick: fc.nat(1000),
+    value: fc.nat(1000),
+  });
+
+const TITLES = ['Fix the login redirect loop', 'Write the release notes now', 'Refactor the billing module', 'Add retries to the uploader'];
+const STATUSES = ['open', 'in_progress', 'blocked', 'in_review', 'closed'];
+const PRIORITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+
+function issues(store: Store, live = false): string[] {
+  return (store.db.prepare(`SELECT id FROM issues ${live ? 'WHERE deleted_at IS NULL' : ''} ORDER BY id`).all() as Array<{id: string}>).map((r) => r.id);
+}
+
+function perform(op: Op, writer: TdWriter): void {
+  const store = writer.store;
+  const all = issues(store);
+  const pick = <T>(xs: T[]) => xs[op.pick % xs.length];
+  switch (op.kind) {
+    case 'create':
+      writer.createIssue({title: `${pick(TITLES)} ${op.value}`, priority: PRIORITIES[op.value % 5]});
+      return;
+    case 'update': {
+      if (all.length === 0) return;
+      const field = op.value % 4;
+      const changes =
+        field === 0 ? {title: `${TITLES[op.value % 4]} v${op.value}`} : field === 1 ? {status: STATUSES[op.value % 5]} : field === 2 ? {priority: PRIORITIES[op.value % 5]} : {labels: op.value % 2 ? 'a,b' : ''};
+      writer.updateIssue(pick(all), changes, field === 1 ? 'start' : 'update');
+      return;
+    }
+    case 'log':
+      if (all.length) writer.addLog(pick(all), `note ${op.value}`);
+      return;
+    case 'comment':
+      if (all.length) writer.addComment(pick(all), `comment ${op.value}`);
+      return;
+    case 'dep':
+      if (all.length > 1) writer.addDep(pick(all), all[op.value % all.length]);
+      return;
+    case 'undep': {
+      const deps = store.db.prepare('SELECT issue_id AS a, depends_on_id AS b FROM issue_dependencies ORDER BY id').all() as Array<{a: string; b: string}>;
+      if (deps.length) writer.removeDep(pick(deps).a, pick(deps).b);
+      return;
+    }
+    case 'delete': {
+      const live = issues(store, true);
+      if (live.length) writer.deleteIssue(pick(live));
+      return;
+    }
+    case 'restore': {
+      const dead = (store.db.prepare('SELECT id FROM issues WHERE deleted_at IS NOT NULL ORDER BY id').all() as Array<{id: string}>).map((r) => r.id);
+      if (dead.length) writer.restoreIssue(pick(dead));
+      return;
+    }
+    default:
+  }
+}
+
+async function scenario(ordering: Ordering, n: number, ops: Op[], seed: number): Promise<{tables: Array<ReturnType<typeof taskTables>>; reports: number}> {
+  const hub = new Hub({ordering, seed, maxPullPage: 7, maxPushBatch: 5});
+  const stores = Array.from({length: n}, () => tempProject());
+  // Clocks: project i runs i*3 hours ahead (unordered stamps must not depend on clocks agreeing).
+  const writers = stores.map((s, i) => new TdWriter(s, `ses_p${i}`, Date.UTC(2026, 2, 1, 10) + i * 3 * 3600_000));
+  let reports = 0;
+  try {
+    for (const op of ops) {
+      if (op.kind === 'sync') {
+        const r = await runSync(stores[op.who], hub.target(), {});
+        if (r.stopped) throw new Error(`sync stopped: ${JSON.stringify(r.stopped)}`);
+        reports++;
+      } else perform(op, writers[op.who]);
+    }
+    for (let round = 0; round < 2; round++) for (const s of stores) await runSync(s, hub.target(), {});
+    return {tables: stores.map((s) => taskTables(s)), reports};
+  } finally {
+    for (const s of stores) s.close();
+  }
+}
+
+for (const ordering of ['total', 'unordered'] as const) {
+  for (const n of [2, 3]) {
+    test(`${ordering}: ${n} projects converge after random work and syncs (fast-check, fixed seed)`, async (t) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb(n), {minLength: 10, maxLength: 60}), fc.nat(1_000_000), async (ops, seed) => {
+          const {tables} = await scenario(ordering, n, ops, seed);
+          for (let i = 1; i < tables.length; i++) t.deepEqual(tables[i], tables[0]);
+          for (let i = 1; i < tables.length; i++) if (JSON.stringify(tables[i]) !== JSON.stringify(tables[0])) return false;
+          return true;
+        }),
+        {seed: 4242 + n + (ordering === 'total' ? 0 : 100), numRuns: RUNS, endOnFailure: true},
+      );
+      t.pass();
+    });
+  }
+}
