@@ -198,3 +198,24 @@ test('backups are never overwritten: a killed upgrade\'s copy is kept, a second 
   store.close();
   t.deepEqual(readFileSync(`${dbPath}.pre-migrate-27.bak`), first);
 });
+
+test('a read-only open upgrades an old database first (as td does on every open); inspect mode never does', (t) => {
+  const {dir, dbPath} = legacyProject({wal: true});
+  const before = hashFiles(dbPath);
+  const inspected = Store.openAt(dir, {readonly: true, inspect: true});
+  t.is(inspected.schemaVersion(), 27);
+  t.is(inspected.migration, undefined);
+  inspected.close();
+  t.is(hashFiles(dbPath).db, before.db);
+
+  const reader = Store.openAt(dir, {readonly: true});
+  try {
+    t.is(reader.schemaVersion(), 38);
+    t.is(reader.migration?.fromVersion, 27);
+    t.true(reader.readonly);
+    t.truthy(reader.db.prepare('SELECT closed_by_session, defer_until FROM issues LIMIT 1').get(), 'v38 columns readable');
+  } finally {
+    reader.close();
+  }
+  t.false(existsSync(`${dbPath}-wal`));
+});

@@ -89,7 +89,7 @@ export function diagnoseProject(root: string, options: {full?: boolean} = {}): D
   }
   let store: Store;
   try {
-    store = Store.openAt(root, {readonly: true});
+    store = Store.openAt(root, {readonly: true, inspect: true});
   } catch (e) {
     report.problems.push(e instanceof StoreError ? e.message : `cannot open ${dbPath}: ${(e as Error).message}`);
     return report;

@@ -71,7 +71,8 @@ const ISSUES_23 = [
 const REBUILDS: Rebuild[] = [
   {
     table: 'issues',
-    // No FOREIGN KEY on parent_id: '' is td's "no parent" sentinel.
+    // No FOREIGN KEY on parent_id: '' is td's "no parent" sentinel. The DDL text (comments
+    // included) is td's own, so sqlite_master reads as in a file td migrated.
     ddl: `CREATE TABLE issues_fknew (
 		id TEXT PRIMARY KEY,
 		title TEXT NOT NULL,
@@ -96,6 +97,9 @@ const REBUILDS: Rebuild[] = [
 		defer_until TEXT,
 		due_date TEXT,
 		defer_count INTEGER DEFAULT 0
+		-- NOTE: no FOREIGN KEY on parent_id; see migrateEnableFKEnforcement
+		-- doc comment for rationale. '' is the "no parent" sentinel in td
+		-- and SQLite would treat '' as a real FK value.
 	)`,
     columns: ISSUES_23,
     indexes: `

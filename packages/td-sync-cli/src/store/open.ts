@@ -43,8 +43,13 @@ export interface OpenOptions {
   /** `--work-dir`; defaults to TD_WORK_DIR, then cwd. */
   workDir?: string;
   env?: NodeJS.ProcessEnv;
-  /** Open read-only (no pragmas that write, no migration). */
+  /**
+   * Open read-only (no pragmas that write). An old database (older schema, or td's former WAL
+   * mode) is still upgraded first, as td upgrades on every open, so readers see td's v38 columns.
+   */
   readonly?: boolean;
+  /** With `readonly`: never upgrade either, read the file exactly as it is (`td doctor`). */
+  inspect?: boolean;
 }
 
 export function applyPragmas(db: Database.Database): void {
@@ -74,6 +79,20 @@ export function wrapOpenError(path: string, e: unknown): StoreError {
 /** A database with no tables at all (an empty file, as td treats a new one). */
 export function isEmptyDatabase(db: Database.Database): boolean {
   return !db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' LIMIT 1").get();
+}
+
+/** A read-only connection (busy_timeout only, as td's `mode=ro` opens); errors become StoreErrors. */
+function openReadOnly(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, {readonly: true, fileMustExist: true});
+    db.pragma('busy_timeout = 5000');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (e) {
+    db?.close();
+    throw wrapOpenError(path, e);
+  }
 }
 
 /** A read-write connection with td's pragmas; errors become StoreErrors. */
@@ -119,15 +138,18 @@ export class Store {
     if (!existsSync(path)) throw new StoreError('database_error', "database not found: run 'td init' first");
     checkDatabaseFile(path);
     if (options.readonly) {
-      let db: Database.Database;
-      try {
-        db = new Database(path, {readonly: true, fileMustExist: true});
-        db.pragma('busy_timeout = 5000');
-        db.prepare('SELECT count(*) FROM sqlite_master').get();
-      } catch (e) {
-        throw wrapOpenError(path, e);
+      let migration: UpgradeReport | undefined;
+      // WAL is checked on the bytes first: even a read-only connection would create -wal/-shm files.
+      if (!options.inspect && usesWal(path)) migration = upgradeDatabase(root, path);
+      let db = openReadOnly(path);
+      if (!options.inspect && !migration && readVersion(db) < SCHEMA_VERSION && !isEmptyDatabase(db)) {
+        db.close();
+        migration = upgradeDatabase(root, path);
+        db = openReadOnly(path);
       }
-      return new Store(root, db, true);
+      const store = new Store(root, db, true);
+      store.migration = migration;
+      return store;
     }
     // An old database (older schema, or td's former WAL mode) is upgraded first, on its own
     // connection, under the write lock and after a byte-exact backup (upgrade.ts).
