@@ -20,12 +20,18 @@ interface PageIssue extends RemoteIssue {
 
 type Page = {repository: {issues: {pageInfo: {hasNextPage: boolean; endCursor: string | null}; nodes: PageIssue[]}} | null};
 
+/** Everything a page shows of an issue, hashed: the cheap "did anything change" test. */
+function fingerprint(issue: PageIssue): string {
+  return hashText(JSON.stringify([issue.title, issue.body, issue.state, issue.stateReason, issue.parent?.id ?? null, (issue.labels?.nodes ?? []).map((l) => l.name).sort(), issue.comments.totalCount, issue.comments.nodes.map((c) => [c.id, c.updatedAt, hashText(c.body)])]));
+}
+
 const ENTITY_OF: Record<string, EntityType> = {log: 'logs', handoff: 'handoffs', comment: 'comments'};
 
 export class Puller {
   private readonly device: string;
   /** The GitHub object each event came from (what `mapRemote` taps see as `remote`). */
   private readonly origin = new WeakMap<SyncEvent, unknown>();
+  private readonly fingerprints = new Map<string, string>();
 
   constructor(
     private readonly ctx: BackendContext,
@@ -74,7 +80,10 @@ export class Puller {
     for (const issue of issues) {
       pageMax = maxTime(pageMax, issue.updatedAt);
       const snap = this.state.snapshot(issue.id);
-      if (snap && snap.updatedAt === issue.updatedAt) continue; // seen exactly this version
+      // updatedAt has one-second resolution: equal stamps are not proof of equal content.
+      const fp = fingerprint(issue);
+      if (snap && snap.updatedAt === issue.updatedAt && snap.fingerprint === fp) continue;
+      this.fingerprints.set(issue.id, fp);
       await this.issueEvents(issue, snap, out, deferred);
     }
     // Dependencies whose other end was not known yet: emit once it is.
@@ -247,6 +256,7 @@ export class Puller {
       comments: seen,
       headLength,
       overflow: snap?.overflow,
+      fingerprint: this.fingerprints.get(issue.id),
     });
   }
 }

@@ -47,6 +47,8 @@ export interface IssueSnapshot {
   comments: Record<string, CommentSeen>;
   /** Length of the visible body text (the rest of the description lives in overflow comments). */
   headLength?: number;
+  /** Hash of the issue as the last pull page showed it (see pull.ts). */
+  fingerprint?: string;
   /** Node ids of overflow comments, in order, per field. */
   overflow?: {description?: string[]; acceptance?: string[]};
 }
