@@ -13,9 +13,13 @@ export function renderReport(report: SyncReport, mode: {push: boolean; pull: boo
   const out: string[] = [];
   const err: string[] = [];
   const would = report.dryRun ? 'Would push' : 'Pushed';
-  if (mode.push) out.push(report.pushed === 0 ? 'Nothing to push.' : `${would} ${report.pushed} events.`);
+  const stopped = !!report.stopped;
+  if (mode.push) {
+    if (report.pushed > 0) out.push(`${would} ${report.pushed} events.`);
+    else out.push(stopped && report.pending > 0 ? `Nothing pushed (${report.pending} events pending).` : 'Nothing to push.');
+  }
   if (mode.pull) {
-    if (report.pulled === 0) out.push('Nothing to pull.');
+    if (report.pulled === 0) out.push(stopped ? 'Nothing pulled.' : 'Nothing to pull.');
     else out.push(`${report.dryRun ? 'Would pull' : 'Pulled'} ${report.pulled} events (${report.applied} applied).`);
   }
   if (report.rejected > 0) err.push(`Warning: ${report.rejected} event(s) rejected by ${report.backend}; they stay pending (see \`td sync status\`)`);
@@ -25,7 +29,7 @@ export function renderReport(report: SyncReport, mode: {push: boolean; pull: boo
   for (const w of report.warnings) err.push(`Warning: ${w}`);
   if (report.stopped) {
     err.push(`ERROR: sync stopped early: ${report.stopped.message}`);
-    if (report.stopped.retryAt) err.push(`  ${retryIn(report.stopped.retryAt)}; nothing was lost, run td sync again then`);
+    if (report.stopped.retryAt) err.push(`  ${retryIn(report.stopped.retryAt)}`);
     if (report.stopped.hint) err.push(`  ${report.stopped.hint}`);
   }
   return {out, err};
