@@ -3,6 +3,7 @@ import test from 'ava';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {loadConfig, lookup} from '../../packages/td-sync-cli/src/config/load.js';
+import type {ConfigFormat} from '../../packages/td-sync-cli/src/config/search.js';
 import {isolatedEnv, tempDir} from '../helpers/td.js';
 
 function project() {
@@ -11,7 +12,7 @@ function project() {
   return dir;
 }
 
-const FORMS: Array<[string, string, string]> = [
+const FORMS: Array<[string, ConfigFormat, string]> = [
   ['.tdrc', 'json', '{"sync": {"backend": "dir"}}'],
   ['.tdrc', 'yaml', 'sync:\n  backend: dir\n'],
   ['.tdrc.json', 'json', '{"sync": {"backend": "dir"}}'],
