@@ -11,7 +11,8 @@ import {FIXTURE_NAMES, filesIn, fixtureProject, fixturesPresent, hashFiles, sche
 import {LEGACY_CONTENT, legacyProject} from './legacy-db.js';
 import {mkdirSync} from 'node:fs';
 import {dirname, join} from 'node:path';
-import {tempDir} from '../helpers/td.js';
+import {REPO, tempDir} from '../helpers/td.js';
+import {spawn} from 'node:child_process';
 
 function expectStoreError(t: any, fn: () => unknown, pattern: RegExp): StoreError {
   const e = t.throws(fn, {instanceOf: StoreError}) as StoreError;
@@ -218,4 +219,26 @@ test('a read-only open upgrades an old database first (as td does on every open)
     reader.close();
   }
   t.false(existsSync(`${dbPath}-wal`));
+});
+
+test('several processes opening the same old database at once: one migrates, the others wait and find v38', async (t) => {
+  const {dir, dbPath} = legacyProject({wal: true});
+  const code = `
+    import {Store} from './packages/td-sync-cli/src/store/index.js';
+    const s = Store.openAt(${JSON.stringify(dir)});
+    console.log(JSON.stringify({version: s.schemaVersion(), steps: s.migration ? s.migration.steps.length : 0, issues: s.db.prepare('SELECT count(*) AS n FROM issues').get().n}));
+    s.close();`;
+  const run = () =>
+    new Promise<{version: number; steps: number; issues: number}>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import=tsx', '--input-type=module', '-e', code], {cwd: REPO});
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+      child.on('close', (c) => (c === 0 ? resolve(JSON.parse(out.trim())) : reject(new Error(`exit ${c}: ${out}${err}`))));
+    });
+  const results = await Promise.all([run(), run(), run(), run()]);
+  t.true(results.every((r) => r.version === 38 && r.issues === LEGACY_CONTENT.issues), JSON.stringify(results));
+  t.is(results.filter((r) => r.steps > 0).length, 1, 'exactly one process ran the steps');
+  t.deepEqual(filesIn(dirname(dbPath)).filter((f) => f.includes('pre-migrate')), ['issues.db.pre-migrate-27.bak', 'issues.db.pre-migrate-27.bak-wal']);
 });

@@ -81,6 +81,9 @@ export function isEmptyDatabase(db: Database.Database): boolean {
   return !db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' LIMIT 1").get();
 }
 
+/** The report of an upgrade that changed something (another process may have done it first). */
+const upgraded = (r: UpgradeReport | undefined) => (r && (r.steps.length > 0 || r.fromJournalMode === 'wal') ? r : undefined);
+
 /** A read-only connection (busy_timeout only, as td's `mode=ro` opens); errors become StoreErrors. */
 function openReadOnly(path: string): Database.Database {
   let db: Database.Database | undefined;
@@ -148,7 +151,7 @@ export class Store {
         db = openReadOnly(path);
       }
       const store = new Store(root, db, true);
-      store.migration = migration;
+      store.migration = upgraded(migration);
       return store;
     }
     // An old database (older schema, or td's former WAL mode) is upgraded first, on its own
@@ -168,7 +171,7 @@ export class Store {
       db = openReadWrite(path);
     }
     const store = new Store(root, db, false);
-    store.migration = migration;
+    store.migration = upgraded(migration);
     try {
       store.ensureSchema();
     } catch (e) {
