@@ -185,7 +185,7 @@ function checkPage(page: PullResult): PullResult {
 
 function commitCursor(run: Run, cursor: string | null): void {
   const db = run.store.db;
-  storeCursor(db, run.target.targetId, cursor);
+  storeCursor(db, run.target.targetId, cursor, run.now());
   if (run.http) {
     ensureTdSyncState(db, run.target.config, remoteOf(run.target.targetId, run.target.backendName));
     const seq = numericSeq(cursor);

@@ -109,7 +109,7 @@ function recordBatch(run: Run, batch: SyncEvent[], result: PushResult): number {
       db.prepare('UPDATE sync_state SET last_pushed_action_id = ?, last_sync_at = CURRENT_TIMESTAMP').run(maxRowid);
       for (const a of acked) if (!a.duplicate) recordHistory(db, 'push', a.ev, a.seq, run.deviceId);
     }
-    if (acked.length > 0) markPushed(db, run.target.targetId);
+    if (acked.length > 0) markPushed(db, run.target.targetId, run.now());
     run.state.flush();
   });
   run.state.committed();

@@ -83,14 +83,12 @@ export function lastSyncAt(db: Database.Database, targetId: string, backendName:
   return row?.last_sync_at ? parseTdTime(row.last_sync_at) : undefined;
 }
 
-const nowIso = () => new Date().toISOString();
-
-export function markPushed(db: Database.Database, targetId: string): void {
-  const t = nowIso();
+export function markPushed(db: Database.Database, targetId: string, now: Date): void {
+  const t = now.toISOString();
   db.prepare('UPDATE td_sync_targets SET last_push_at = ?, last_sync_at = ? WHERE target = ?').run(t, t, targetId);
 }
 
-export function storeCursor(db: Database.Database, targetId: string, cursor: string | null): void {
-  const t = nowIso();
+export function storeCursor(db: Database.Database, targetId: string, cursor: string | null, now: Date): void {
+  const t = now.toISOString();
   db.prepare('UPDATE td_sync_targets SET cursor = ?, last_pull_at = ?, last_sync_at = ? WHERE target = ?').run(cursor, t, t, targetId);
 }
