@@ -113,3 +113,33 @@ test('init keeps the rest of an existing config, and refuses a JS config', (t) =
   t.is(r2.code, 1);
   t.is(r2.json().error.code, 'config_not_editable');
 });
+
+test('on a real terminal (a pty from script(1)) the chooser asks and answers are read as typed', async (t) => {
+  const p = project();
+  const {spawn} = await import('node:child_process');
+  const {TD_BIN} = await import('../helpers/td.js');
+  const shared = join(p.dir, 'shared-on-tty');
+  // answer each prompt when it appears (no timing assumptions)
+  const script: Array<[RegExp, string]> = [
+    [/Backend \[1-\d+\]/, 'dir\n'],
+    [/Shared folder to sync through/, `${shared}\n`],
+    [/Create the folder if it is missing\? \(Y\/n\)/, '\n'],
+  ];
+  const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(TD_BIN)} sync init`, '/dev/null'], {cwd: p.dir, env: p.env});
+  let out = '';
+  let step = 0;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    while (step < script.length && script[step]![0].test(out)) {
+      child.stdin.write(script[step]![1]);
+      step++;
+    }
+    if (/Next: td sync/.test(out)) child.stdin.end();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.is(code, 0, out);
+  t.is(step, script.length, out);
+  t.regex(out, /Choose sync backend: \(1\) /);
+  t.deepEqual(readJson(join(p.dir, '.tdrc.json')).sync, {backend: 'dir', dir: {path: shared}});
+  t.true(existsSync(shared));
+});
