@@ -17,7 +17,10 @@ export function snapshot(dir: string): Record<string, unknown[]> {
   try {
     const out: Record<string, unknown[]> = {};
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{name: string}>;
-    for (const {name} of tables) out[name] = db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all();
+    for (const {name} of tables) {
+      const withoutRowid = /WITHOUT\s+ROWID/i.test(String((db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get(name) as {sql: string}).sql));
+      out[name] = db.prepare(`SELECT * FROM "${name}" ORDER BY ${withoutRowid ? '1' : 'rowid'}`).all();
+    }
     return out;
   } finally {
     db.close();
@@ -106,3 +109,9 @@ export function cloneProject(src: Project, who = 'bob'): Project {
 }
 
 export const ISSUE_KEYS_REQUIRED = ['id', 'title', 'status', 'type', 'priority', 'points', 'implementer_session', 'creator_session', 'reviewer_session', 'created_at', 'updated_at', 'minor', 'defer_count'];
+
+/** snapshot() without the local `sessions` table (a successful no-op still refreshes last_activity, as in td). */
+export function dataSnapshot(dir: string): Record<string, unknown[]> {
+  const {sessions: _sessions, ...rest} = snapshot(dir);
+  return rest;
+}
