@@ -125,7 +125,12 @@ export class Puller {
     const parsed = parseBody(issue.body);
     const {tdId} = this.tdIdFor(issue, parsed.tdId);
     if (!tdId) return;
-    const linkedBefore = this.state.issueLink(tdId);
+    let linkedBefore = this.state.issueLink(tdId);
+    if (!linkedBefore && this.state.issueIntents().some((i) => i.tdId === tdId) && parsed.tdId === tdId) {
+      // This device created it but died (or GitHub failed to answer) before recording it: adopt.
+      linkedBefore = {nodeId: issue.id, number: issue.number};
+      this.state.linkIssue(tdId, linkedBefore);
+    }
     const fullComments = issue.comments.pageInfo.hasNextPage ? await this.remote.allComments(issue.id, issue.comments) : issue.comments.nodes;
     // overflow text, re-assembled in part order
     const parts: Record<string, {part: number; text: string}[]> = {};
@@ -217,6 +222,10 @@ export class Puller {
       if (p && p.kind !== 'overflow') {
         seen[c.id] = {kind: p.kind, id: p.id, hash};
         if (this.state.recordLink(p.id) || !p.record) continue; // written by this target
+        if (this.state.recordIntents().some((r) => r.recordId === p.id)) {
+          this.state.linkRecord(p.id, c.id, issue.id); // ours, written just before a crash: adopt
+          continue;
+        }
         const record: JsonObject = {...p.record, id: p.id, issue_id: tdId};
         if (p.kind === 'comment' && p.text !== String(p.record.text ?? '')) record.text = p.text;
         this.state.linkRecord(p.id, c.id, issue.id, false);

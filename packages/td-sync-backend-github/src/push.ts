@@ -334,6 +334,7 @@ export class Pusher {
       title: normalizeText(issue.title),
       block: view.block,
       comments: prev?.comments ?? {},
+      overflow: prev?.overflow,
       headLength: parsed.text.length,
     });
   }
@@ -390,8 +391,9 @@ export class Pusher {
         const was = (snap?.labels ?? []).filter((n) => kindOf(n) === kind).sort();
         const tdSame = snap && JSON.stringify(want) === JSON.stringify(was);
         const personMoved = snap && JSON.stringify(have) !== JSON.stringify(was);
-        if (tdSame && personMoved) kept.add(kind === 'status' ? 'status' : kind);
-        for (const n of tdSame && personMoved ? have : want) target.add(n);
+        // A person choosing another value is kept; a label that vanished (deleted) is td's to restore.
+        if (tdSame && personMoved && have.length > 0) kept.add(kind);
+        for (const n of tdSame && personMoved && have.length > 0 ? have : want) target.add(n);
       }
       const toAdd = [...target].filter((n) => !curOwned.some((l) => l.name === n));
       const toRemove = curOwned.filter((l) => !target.has(l.name));
@@ -538,7 +540,6 @@ export class Pusher {
       const issueNode = this.issueNodeFor(tdId);
       if (!issueNode) continue;
       const snap = this.snapFor(issueNode);
-      const old = snap?.overflow ?? {};
       for (const field of ['description', 'acceptance'] as const) {
         const mine = parts.filter((p) => p.field === field);
         mine.forEach((p) => {
@@ -549,9 +550,10 @@ export class Pusher {
           if (!link) jobs.push({events: [], recordId: id, issueNode, kind: 'overflow', body, op: 'create'});
           else if (!seen || seen.hash !== hashText(body)) jobs.push({events: [], recordId: id, issueNode, kind: 'overflow', body, op: 'update'});
         });
-        for (let n = mine.length + 1; n <= (old[field]?.length ?? 0) + mine.length + 1; n++) {
-          const id = overflowId(tdId, field, n);
-          if (this.state.recordLink(id)) jobs.push({events: [], recordId: id, issueNode, kind: 'overflow', op: 'delete'});
+        // Parts no longer needed (the text shrank): every linked part beyond the new count.
+        for (const key of this.state.raw.keys(`rec:${overflowId(tdId, field, 0).slice(0, -1)}`)) {
+          const id = key.slice('rec:'.length);
+          if (Number(id.split(':').pop()) > mine.length) jobs.push({events: [], recordId: id, issueNode, kind: 'overflow', op: 'delete'});
         }
       }
     }
