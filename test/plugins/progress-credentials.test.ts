@@ -15,7 +15,7 @@ test('progress: nothing when stderr is not a TTY or in --json mode', (t) => {
   for (const [isTTY, json] of [[false, false], [true, true]] as const) {
     const {stream, writes} = fakeStream(isTTY);
     let now = 0;
-    const p = createProgressReporter({stream, json, now: () => now});
+    const p = createProgressReporter({stream, json, now: () => now, timer: false});
     p.start('push', 100);
     now = 5000;
     p.tick(50);
@@ -27,7 +27,7 @@ test('progress: nothing when stderr is not a TTY or in --json mode', (t) => {
 test('progress: short phases draw nothing; long ones draw a bar, throttled, then erase it', (t) => {
   const {stream, writes} = fakeStream(true);
   let now = 0;
-  const p = createProgressReporter({stream, now: () => now, delayMs: 500});
+  const p = createProgressReporter({stream, now: () => now, delayMs: 500, timer: false});
   p.start('push', 10);
   p.tick(5);
   now = 100;
@@ -36,7 +36,7 @@ test('progress: short phases draw nothing; long ones draw a bar, throttled, then
   now = 600;
   p.tick(1);
   t.is(writes.length, 1);
-  t.regex(writes[0]!, /push \[#+\.+\] 7\/10/);
+  t.regex(writes[0]!, /push \[#+\.+\] 7\/10 0s/);
   now = 650;
   p.tick(1);
   t.is(writes.length, 1, 'redraws at most every 100 ms');
@@ -48,7 +48,7 @@ test('progress: short phases draw nothing; long ones draw a bar, throttled, then
   p.start('pull');
   now = 2000;
   p.tick(3);
-  t.regex(writes.at(-1)!, /pull 3$/, 'unknown total: a counter');
+  t.regex(writes.at(-1)!, /pull 3 \d+s$/, 'unknown total: a counter and the time spent');
 });
 
 test('credentials: 0600 files in the user config folder, secrets registered for redaction', async (t) => {
@@ -75,4 +75,17 @@ test('credentials: 0600 files in the user config folder, secrets registered for 
   mkdirSync(dir, {recursive: true});
   writeFileSync(join(dir, 'broken.json'), '{');
   await t.throwsAsync(store.readFile('broken'), {message: /not valid JSON/});
+});
+
+test('progress: the timer redraws a slow phase without ticks, and stops at done()', async (t) => {
+  const {stream, writes} = fakeStream(true);
+  const p = createProgressReporter({stream, delayMs: 0});
+  p.start('push', 4);
+  for (let i = 0; i < 200 && writes.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  t.true(writes.length >= 1, 'drawn while waiting, with no tick');
+  t.regex(writes[0]!, /push \[\.+\] 0\/4/);
+  p.done();
+  const n = writes.length;
+  await new Promise((r) => setTimeout(r, 400));
+  t.is(writes.length, n, 'no redraw after done');
 });

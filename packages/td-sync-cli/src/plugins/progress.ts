@@ -1,7 +1,7 @@
 /**
  * The SDK's ProgressReporter as a one-line bar on stderr. Drawn only when stderr is a TTY, not in
  * --json mode, and once a phase has lasted long enough to be worth showing (short syncs print
- * nothing); redrawn at most every 100 ms; erased when done.
+ * nothing); redrawn at most every 100 ms, on ticks and on a timer; erased when done.
  */
 import type {ProgressReporter} from 'td-sync-sdk';
 
@@ -13,6 +13,8 @@ export interface BarOptions {
   /** Draw only after a phase has run this long (ms). */
   delayMs?: number;
   now?: () => number;
+  /** Redraw on a timer too, so a slow batch (paced writes, a rate-limit wait) still shows life. Default true. */
+  timer?: boolean;
 }
 
 export function createProgressReporter(options: BarOptions = {}): ProgressReporter {
@@ -26,6 +28,11 @@ export function createProgressReporter(options: BarOptions = {}): ProgressReport
   let startedAt = 0;
   let lastDraw = -Infinity;
   let drawn = false;
+  let interval: ReturnType<typeof setInterval> | undefined;
+  const stopTimer = () => {
+    if (interval) clearInterval(interval);
+    interval = undefined;
+  };
 
   const draw = (force = false) => {
     const t = now();
@@ -38,6 +45,7 @@ export function createProgressReporter(options: BarOptions = {}): ProgressReport
       const filled = Math.min(width, Math.round((count / total) * width));
       text = `${phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${count}/${total}`;
     } else text = `${phase} ${count}`;
+    text += ` ${Math.floor((t - startedAt) / 1000)}s`;
     stream.write(`\r\x1b[2K${text}`);
     drawn = true;
   };
@@ -46,6 +54,8 @@ export function createProgressReporter(options: BarOptions = {}): ProgressReport
     start(name, n) {
       if (drawn) stream.write('\r\x1b[2K');
       drawn = false;
+      stopTimer();
+      if (options.timer !== false) (interval = setInterval(() => draw(), 250)).unref();
       phase = name;
       total = n;
       count = 0;
@@ -57,6 +67,7 @@ export function createProgressReporter(options: BarOptions = {}): ProgressReport
       draw();
     },
     done() {
+      stopTimer();
       if (drawn) stream.write('\r\x1b[2K');
       drawn = false;
     },

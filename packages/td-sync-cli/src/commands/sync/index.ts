@@ -40,6 +40,7 @@ export default class Sync extends TdCommand {
     const controller = new AbortController();
     const onSigint = () => controller.abort(new Error('interrupted'));
     process.once('SIGINT', onSigint);
+    const progress = createProgressReporter({json: this.jsonMode});
     let report;
     try {
       const engine = await loadEngine();
@@ -49,12 +50,13 @@ export default class Sync extends TdCommand {
         dryRun: flags['dry-run'],
         signal: controller.signal,
         logger,
-        progress: createProgressReporter({json: this.jsonMode}),
+        progress,
         env: process.env,
       });
     } catch (e) {
       throw explain(e);
     } finally {
+      progress.done(); // erase a bar a failing phase left behind
       process.off('SIGINT', onSigint);
     }
     if (this.jsonMode) this.printJson(report);
