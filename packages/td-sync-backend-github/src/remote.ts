@@ -48,6 +48,7 @@ export class Remote {
     }>(VIEWER_AND_REPO, {owner: this.config.owner, name: this.config.name});
     const d = data.data;
     if (!d?.repository) {
+      this.checkScopes(); // a private repository is invisible to a token without the repo scope
       throw new ConfigError(`GitHub repository ${this.config.repo} not found, or the token cannot see it`, {
         code: 'github_repo_not_found',
         hint: 'check sync.github.repo, and that the token has access to that repository',
