@@ -142,3 +142,29 @@ test('an old database whose write lock another process holds: migration waits 5 
   store.close();
   t.truthy(join(dir, '.todos'));
 });
+
+test('a WAL database another process is reading: not converted, clear error, database and -wal unchanged', async (t) => {
+  const {dir, dbPath} = legacyProject({wal: true});
+  const h = await holder(`
+    import Database from 'better-sqlite3';
+    const db = new Database(${JSON.stringify(dbPath)}, {readonly: true});
+    db.exec('BEGIN');
+    db.prepare('SELECT count(*) FROM issues').get();
+    process.stdout.write('READY\\n');
+    process.stdin.on('data', () => { db.exec('COMMIT'); db.close(); process.exit(0); });
+  `);
+  const before = hashFiles(dbPath);
+  try {
+    const e = t.throws(() => Store.openAt(dir), {instanceOf: StoreError}) as StoreError;
+    t.regex(e.message, /another process (has it open|may hold it open)|locked by another process/);
+    t.log(e.message);
+    const after = hashFiles(dbPath);
+    t.is(after.db, before.db);
+    t.is(after['-wal'], before['-wal']);
+  } finally {
+    await h.stop();
+  }
+  const store = Store.openAt(dir);
+  t.is(store.schemaVersion(), 38, 'migrates once the reader is gone');
+  store.close();
+});

@@ -3,8 +3,9 @@
  *
  * 1. take td's write lock (td runs its migrations under it too);
  * 2. copy the file and its -wal/-shm/-journal byte for byte (backup.ts);
- * 3. on its own connection: checkpoint the WAL (nothing in it is lost), switch the journal to
- *    td's TRUNCATE mode, run td's migrations from the stored version to 38 (migrations.ts);
+ * 3. on its own connection: switch the journal to td's TRUNCATE mode (SQLite checkpoints the
+ *    WAL into the file first, so nothing in it is lost), run td's migrations from the stored
+ *    version to 38 (migrations.ts);
  * 4. on any failure put the original bytes back and throw a StoreError that names the step.
  *
  * The backup of a successful upgrade stays beside the database (`td doctor` lists it).
@@ -101,17 +102,16 @@ export function upgradeDatabase(root: string, dbPath: string, options: UpgradeOp
       db.pragma('busy_timeout = 5000');
       fromJournalMode = String(db.pragma('journal_mode', {simple: true}));
       fromVersion = readVersion(db);
-      if (fromJournalMode === 'wal') {
-        const [cp] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{busy: number; log: number; checkpointed: number}>;
-        if (cp && cp.busy) {
-          throw new StoreError('database_error', `database ${dbPath} is in WAL mode and another process has it open, so it cannot be converted to td's journal mode: close other td/sidecar processes and retry`);
-        }
-      }
-      changed = true;
+      // Leaving WAL, SQLite first takes an exclusive lock, then checkpoints every frame into the
+      // file and deletes the -wal: nothing in the WAL is lost. (An explicit wal_checkpoint first
+      // would not wait for that lock and could write to the file while another process reads
+      // it.) The switch is atomic: when another process holds the database it fails with nothing
+      // changed, so nothing is restored under that process's feet.
       journalMode = String(db.pragma('journal_mode = TRUNCATE', {simple: true}));
       if (journalMode !== 'truncate') {
         throw new StoreError('database_error', `database ${dbPath} stayed in journal mode ${journalMode} (another process may hold it open): close other td/sidecar processes and retry`);
       }
+      changed = true;
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       if (fromVersion < SCHEMA_VERSION) steps = migrate(db, fromVersion, dbPath, options);
