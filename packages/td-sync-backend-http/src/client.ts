@@ -192,8 +192,8 @@ export class TdSyncClient {
       return {status, headers: res.headers, body: parsed as T};
     }
     const server = parseErrorBody(text, status);
-    if (status === 429) throw new RetryableFailure('rate_limit', `rate limited (${server.message})`, status, retryAfterMs(res.headers['retry-after']), server);
-    if (status >= 500) throw new RetryableFailure('server', `HTTP ${status} ${server.code}: ${server.message}`, status, retryAfterMs(res.headers['retry-after']), server);
+    if (status === 429) throw new RetryableFailure('rate_limit', `rate limited (${server.message})`, status, retryAfterMs(res.headers['retry-after'], (this.opts.now ?? Date.now)()), server);
+    if (status >= 500) throw new RetryableFailure('server', `HTTP ${status} ${server.code}: ${server.message}`, status, retryAfterMs(res.headers['retry-after'], (this.opts.now ?? Date.now)()), server);
     throw this.clientError(status, server, options);
   }
 
