@@ -90,3 +90,19 @@ test('td doctor: text and --json, exit 0 when healthy, 1 without a database', (t
   const viaFlag = td(join(empty, 'sub'), ['doctor', '-w', dir, '--json'], env);
   t.is(viaFlag.code, 0, 'the -w flag picks the project');
 });
+
+test('report on a database too old to migrate, and on one with a dangling foreign key', (t) => {
+  const old = legacyProject({version: 25});
+  const r = diagnoseProject(old.dir);
+  t.false(r.ok);
+  t.regex(r.problems.join('\n'), /schema 25 is older than 26: open the project once with a current Go td/);
+
+  const dir = tempDir('td-fk-');
+  const {store} = Store.init(dir);
+  store.db.pragma('foreign_keys = OFF');
+  store.db.exec("INSERT INTO comments (id, issue_id, session_id, text) VALUES ('cm-00000001', 'td-gone00', 'ses_x', 'orphan')");
+  store.close();
+  const fk = diagnoseProject(dir);
+  t.is(fk.foreign_key_violations, 1, 'reported (td\'s own audit treats it as information, not failure)');
+  t.true(fk.ok);
+});
