@@ -4,7 +4,7 @@
  * status(). In lenient mode every failure becomes a note instead of an error (td's `sync status`
  * never hard-fails).
  */
-import type {BackendContext, BackendStatus, JsonObject, Logger, TargetState} from 'td-sync-sdk';
+import {instanceProblems, type BackendContext, type BackendStatus, type JsonObject, type Logger, type TargetState} from 'td-sync-sdk';
 import type {LoadedConfig} from '../config/load.js';
 import {redactSecrets} from '../redact.js';
 import type {Store} from '../store/index.js';
@@ -183,6 +183,8 @@ export async function collectStatus(options: StatusOptions): Promise<SyncStatusR
         };
         try {
           const backend = await target.definition.create(target.config, context);
+          const problems = instanceProblems(backend);
+          if (problems.length > 0) throw new Error(`backend ${target.packageName}: create() returned an invalid backend: ${problems.join('; ')}`);
           try {
             const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true}));
             const status = await Promise.race([backend.status(), aborted]);
