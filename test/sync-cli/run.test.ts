@@ -4,7 +4,7 @@
  * backend that hits a rate limit.
  */
 import test from 'ava';
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {tempDir} from '../helpers/td.js';
 import {pluginModule, writeBackendPackage, writeFile} from '../plugins/packages.js';
@@ -161,4 +161,28 @@ test('a conflicting edit is reported by td sync and listed by td sync conflicts'
   t.regex(text, /Recent sync conflicts:/);
   t.regex(text, new RegExp(id));
   t.is(b.run(['sync', 'status', '--json']).json().conflicts, list.length);
+});
+
+test('an onConflict plugin listed in the config decides the conflict (local wins)', (t) => {
+  const {a, b} = pair();
+  a.create('task both sides will edit');
+  t.is(a.run(['sync']).code, 0);
+  t.is(b.run(['sync']).code, 0);
+  const id = b.query<{id: string}>('SELECT id FROM issues')[0]!.id;
+  const cfg = JSON.parse(readFileSync(join(b.dir, '.tdrc.json'), 'utf8'));
+  b.config({...cfg, plugins: [['./plugins/keep-local.mjs', {reason: 'b knows best'}]]});
+  writeFile(
+    join(b.dir, 'plugins/keep-local.mjs'),
+    pluginModule('keep-local', "hooks.onConflict.tapPromise('keep-local', async () => ({winner: 'local', reason: context.options.reason}));"),
+  );
+  a.update(id, {title: 'title from a'});
+  b.update(id, {title: 'title from b'});
+  t.is(a.run(['sync']).code, 0);
+  const r = b.run(['sync', '--json']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.true(r.json().conflicts >= 1);
+  t.deepEqual(titles(b), ['title from b']);
+  const conflicts = b.run(['sync', 'conflicts', '--json']).json() as Array<{resolution: string; resolvedBy: string}>;
+  t.true(conflicts.length >= 1);
+  t.notRegex(conflicts[0]!.resolvedBy, /^default$/, JSON.stringify(conflicts[0]));
 });
