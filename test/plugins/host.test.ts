@@ -235,3 +235,15 @@ test('errors thrown by plugin taps name the plugin, hook and tap, for sync, prom
   });
   t.throws(() => r.hooks.onError.call({target: 'x', phase: 'push', error: new Error('x')}), {message: 'not a plugin'});
 });
+
+test("td's own sync.url (or TD_SYNC_URL) with no sync.backend means the http backend", async (t) => {
+  const {configuredBackendName} = await import('../../packages/td-sync-cli/src/plugins/host.js');
+  const dir = project();
+  const env = isolatedEnv();
+  mkdirSync(join(env.XDG_CONFIG_HOME!, 'td'), {recursive: true});
+  writeFileSync(join(env.XDG_CONFIG_HOME!, 'td', 'config.json'), JSON.stringify({sync: {url: 'https://td-sync.example', enabled: true}}));
+  t.is(configuredBackendName({config: await loadConfig({cwd: dir, env}), oclif: noOclif}), 'http');
+  t.is(configuredBackendName({config: await loadConfig({cwd: dir, env: isolatedEnv({TD_SYNC_URL: 'http://127.0.0.1:9'})}), oclif: noOclif}), 'http');
+  writeFileSync(join(dir, '.tdrc.json'), JSON.stringify({sync: {backend: 'dir'}}));
+  t.is(configuredBackendName({config: await loadConfig({cwd: dir, env}), oclif: noOclif}), 'dir', 'an explicit backend wins');
+});

@@ -37,6 +37,9 @@ export function configuredBackendName(options: HostOptions): string {
   const fromConfig = (options.config.merged.sync as JsonObject | undefined)?.backend;
   const name = options.backend ?? fromConfig;
   if (typeof name === 'string' && name.trim() !== '') return name.trim();
+  // A project set up with the Go td (sync.url in td's user file, or TD_SYNC_URL) keeps syncing over td-sync.
+  const tdUrl = (options.config.user.config.sync as JsonObject | undefined)?.url;
+  if ((typeof tdUrl === 'string' && tdUrl !== '') || options.config.env.TD_SYNC_URL) return 'http';
   const installed = listPackages({oclif: options.oclif, projectRoot: options.config.projectRoot});
   throw new ConfigError(`no sync backend configured for ${options.config.projectRoot}`, {
     code: 'sync_not_configured',
