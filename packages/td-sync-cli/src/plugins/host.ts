@@ -13,7 +13,7 @@ import {blameTaps} from './blame.js';
 import {findPackage, listPackages, type FoundPackage, type OclifConfigLike} from './discovery.js';
 import {loadBackendPackage, loadPluginFile, loadPluginPackage, type LoadedBackend} from './load.js';
 import {quietLogger} from './logger.js';
-import {BACKEND_PREFIX, PLUGIN_PREFIX, resolveBackendPackage, resolvePluginPackage, shortPackageName} from './names.js';
+import {BACKEND_PREFIX, resolveBackendPackage, resolvePluginPackage, shortPackageName} from './names.js';
 
 export interface HostOptions {
   config: LoadedConfig;
@@ -194,4 +194,3 @@ export async function resolveTarget(options: HostOptions): Promise<ResolvedTarge
   };
 }
 
-export {PLUGIN_PREFIX};
