@@ -4,6 +4,12 @@
  *   s  the `since` of the scan in progress (kept while paging so every page asks the same question)
  *   a  GitHub's endCursor of the last page of that scan
  *   m  the newest `updatedAt` seen so far in that scan
+ *   st server time when that scan began (Date header); t: the same for the last completed scan
+ *
+ * The overlap re-reads what changed shortly before the watermark (ties within a second, writes
+ * in flight). Once a completed scan began more than the overlap after the watermark, that window
+ * was already stable when it was read: the next scan starts just after the watermark, so a quiet
+ * repository costs one request per pull however many issues changed long ago.
  */
 export interface PullCursor {
   v: 1;
@@ -11,6 +17,8 @@ export interface PullCursor {
   s?: string | null;
   a?: string | null;
   m?: string | null;
+  st?: string | null;
+  t?: string | null;
 }
 
 export function decodeCursor(raw: string | null): PullCursor {
@@ -34,6 +42,8 @@ export function sinceFor(c: PullCursor, overlapSeconds: number): string | null {
   if (!c.w) return null;
   const t = Date.parse(c.w);
   if (!Number.isFinite(t)) return null;
+  const scanned = c.t ? Date.parse(c.t) : NaN;
+  if (Number.isFinite(scanned) && scanned > t + overlapSeconds * 1000) return new Date(t + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return new Date(t - overlapSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -44,8 +54,9 @@ export function maxTime(a: string | null | undefined, b: string | null | undefin
 }
 
 /** The cursor after a page: either mid-scan, or the scan is done and the watermark moves. */
-export function nextCursor(c: PullCursor, since: string | null, pageMax: string | null, endCursor: string | null, hasNext: boolean): PullCursor {
+export function nextCursor(c: PullCursor, since: string | null, pageMax: string | null, endCursor: string | null, hasNext: boolean, serverTime?: string | null): PullCursor {
   const m = maxTime(c.a ? c.m : null, pageMax);
-  if (hasNext) return {v: 1, w: c.w, s: since, a: endCursor, m};
-  return {v: 1, w: maxTime(c.w, m)};
+  const st = c.a ? c.st ?? null : serverTime ?? null;
+  if (hasNext) return {v: 1, w: c.w, s: since, a: endCursor, m, st};
+  return {v: 1, w: maxTime(c.w, m), t: st};
 }

@@ -99,7 +99,8 @@ export class Puller {
       if (mapped) events.push(mapped);
     }
     const hasNext = Boolean(conn?.pageInfo.hasNextPage);
-    return {events, cursor: encodeCursor(nextCursor(cursor, since, pageMax, conn?.pageInfo.endCursor ?? null, hasNext)), hasMore: hasNext};
+    const serverTime = this.remote.client.serverDate?.toISOString() ?? null;
+    return {events, cursor: encodeCursor(nextCursor(cursor, since, pageMax, conn?.pageInfo.endCursor ?? null, hasNext, serverTime)), hasMore: hasNext};
   }
 
   private depEvent(action: 'create' | 'delete', issue: string, dep: string, type: string, stamp: string): SyncEvent {
