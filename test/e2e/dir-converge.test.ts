@@ -49,6 +49,7 @@ function perform(op: Op, m: Member, n: number): boolean {
 }
 
 async function converges(t: import('ava').ExecutionContext, members: number, length: number, seed: number) {
+  t.timeout(RUNS * members * 90_000); // dozens of td processes per run
   let runs = 0;
   let refused = 0;
   await fc.assert(

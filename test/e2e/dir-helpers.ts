@@ -71,7 +71,19 @@ export function taskTables(member: Member): Record<string, Row[]> {
 }
 
 export function query<T = Row>(member: Member, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(join(member.dir, '.todos/issues.db'), {readonly: true, fileMustExist: true});
+  return queryDb<T>(member, {readonly: true}, sql, ...params);
+}
+
+/**
+ * Right after a killed td, the database may have a hot rollback journal that only a writable
+ * connection can roll back (what td's next open does too).
+ */
+export function queryAfterCrash<T = Row>(member: Member, sql: string, ...params: unknown[]): T[] {
+  return queryDb<T>(member, {readonly: false}, sql, ...params);
+}
+
+function queryDb<T>(member: Member, options: {readonly: boolean}, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(join(member.dir, '.todos/issues.db'), {readonly: options.readonly, fileMustExist: true, timeout: 10_000});
   try {
     return db.prepare(sql).all(...params) as T[];
   } finally {

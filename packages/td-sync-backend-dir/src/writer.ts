@@ -7,7 +7,7 @@
  * Several processes of one device never write at once: the engine holds the project's write lock
  * for the whole sync. Different devices never share a folder.
  */
-import {open, rename, writeFile} from 'node:fs/promises';
+import {open, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {eventKey, TransientError, type Logger, type PushAck, type PushRejection, type PushResult, type SyncEvent} from 'td-sync-sdk';
 import {fileSize, listDir, makeDirDurable, syncDir} from './files.js';
@@ -108,7 +108,10 @@ export class DeviceWriter {
   private async open(): Promise<void> {
     const dir = deviceDir(this.root, this.deviceId);
     await makeDirDurable(dir);
-    const segments = (await listDir(dir))
+    const names = await listDir(dir);
+    // A crash while starting a segment leaves its temp file; nobody else writes here, so drop it.
+    for (const name of names) if (name.startsWith('.') && name.endsWith('.tmp')) await rm(join(dir, name), {force: true});
+    const segments = names
       .map(segmentNumber)
       .filter((n): n is number => n !== undefined)
       .sort((a, b) => a - b);
