@@ -14,6 +14,8 @@ const {values} = parseArgs({
     'admin-email': {type: 'string'},
     'retry-after': {type: 'boolean', default: false},
     'legacy-device-auth': {type: 'boolean', default: false},
+    /** Serve real snapshot databases instead of always answering 404 no_events. */
+    'build-snapshots': {type: 'boolean', default: false},
   },
 });
 
@@ -24,6 +26,7 @@ const server = await startTdSyncServer({
   adminEmail: values['admin-email'],
   retryAfterOn429: values['retry-after'],
   legacyDeviceAuth: values['legacy-device-auth'],
+  snapshots: values['build-snapshots'] ? 'build' : 'no_events',
   onEmail: (text) => process.stderr.write(`${text}\n`),
 });
 process.stdout.write(`${JSON.stringify({url: server.url, apiKey: server.adminKey, projectId: server.projectId})}\n`);

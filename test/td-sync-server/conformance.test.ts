@@ -583,3 +583,144 @@ test('the stand-in keeps its admin, key and project across restarts of the same 
   const next = (await call(b.url, 'POST', pushPath(b), {key: adminKey, body: pushBody([wireEvent(2)])})).json();
   t.deepEqual(next.acks, [{client_action_id: 2, server_seq: 2}]);
 });
+
+test('§14.19 snapshot (snapshots: build): 404 no_events when empty; then a real td database at X-Snapshot-Seq, byte-identical on repeat', async (t) => {
+  const {mkdtempSync, writeFileSync} = await import('node:fs');
+  const {tmpdir} = await import('node:os');
+  const {join} = await import('node:path');
+  const Database = (await import('better-sqlite3')).default;
+  const dir = mkdtempSync(join(tmpdir(), 'tdss-snap-'));
+  const s = await withServer(t, {snapshots: 'build', dataDir: dir});
+  const path = `/v1/projects/${s.projectId}/sync/snapshot`;
+  t.is((await call(s.url, 'GET', path, {key: s.adminKey})).json().error.code, 'no_events');
+  await call(s.url, 'POST', pushPath(s), {
+    key: s.adminKey,
+    body: pushBody([
+      wireEvent(1, {entity_id: 'td-aaa', payload: {new_data: {id: 'td-aaa', title: 'snap issue', status: 'open', type: 'task', priority: 'P2'}, previous_data: {}, schema_version: 1}}),
+      wireEvent(2, {entity_type: 'board_issue_positions', entity_id: 'bip_1', payload: {new_data: {id: 'bip_1', board_id: 'bd-all-issues', issue_id: 'td-aaa', position: 3}, previous_data: {}, schema_version: 1}}),
+      wireEvent(4, {entity_id: 'td-bbb', payload: {new_data: {id: 'td-bbb', title: 'second snap issue', status: 'open', type: 'task', priority: 'P2'}, previous_data: {}, schema_version: 1}}),
+      wireEvent(3, {entity_type: 'board_issue_positions', entity_id: 'bip_2', payload: {new_data: {id: 'bip_2', board_id: 'bd-all-issues', issue_id: 'td-bbb', position: 7}, previous_data: {}, schema_version: 1}}),
+    ]),
+  });
+  const snap = await call(s.url, 'GET', path, {key: s.adminKey});
+  t.is(snap.status, 200);
+  t.is(snap.headers['content-type'], 'application/x-sqlite3');
+  t.is(snap.headers['x-snapshot-seq'], '4');
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    import('node:http').then(({get}) =>
+      get(`${s.url}${path}`, {headers: {authorization: `Bearer ${s.adminKey}`}}, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject),
+    );
+  });
+  t.is(raw.subarray(0, 16).toString('latin1'), 'SQLite format 3\0');
+  t.is(Number(snap.headers['content-length']), raw.length);
+  const file = join(dir, 'copy.db');
+  writeFileSync(file, raw);
+  const db = new Database(file, {readonly: true});
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{name: string}>).map((r) => r.name);
+  for (const name of ['issues', 'boards', 'board_issue_positions', 'issue_session_history', 'sync_state', 'sync_conflicts', 'action_log']) t.true(tables.includes(name), name);
+  t.deepEqual(db.prepare('SELECT board_id, issue_id, position FROM board_issue_positions ORDER BY position').all(), [
+    {board_id: 'bd-all-issues', issue_id: 'td-aaa', position: 3},
+    {board_id: 'bd-all-issues', issue_id: 'td-bbb', position: 7},
+  ]);
+  t.is((db.prepare("SELECT title FROM issues WHERE id = 'td-aaa'").get() as {title: string}).title, 'snap issue');
+  db.close();
+  const again = await call(s.url, 'GET', path, {key: s.adminKey});
+  t.is(again.headers['x-snapshot-seq'], '4');
+  t.is(again.headers['content-length'], snap.headers['content-length']);
+});
+
+/** An SSE subscription read frame by frame. */
+async function subscribe(url: string, path: string, key?: string, headers: Record<string, string> = {}) {
+  const {request} = await import('node:http');
+  return new Promise<{status: number; headers: Record<string, unknown>; frames: string[]; wait(pred: (f: string) => boolean): Promise<string>; close(): void}>((resolve, reject) => {
+    const req = request(new URL(path, url), {headers: {...(key ? {authorization: `Bearer ${key}`} : {}), ...headers}}, (res) => {
+      const frames: string[] = [];
+      const waiters: Array<{pred: (f: string) => boolean; done: (f: string) => void}> = [];
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        buf += c;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const f = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          frames.push(f);
+          for (const w of [...waiters]) if (w.pred(f)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.done(f);
+          }
+        }
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        frames,
+        wait: (pred) => {
+          const hit = frames.find(pred);
+          return hit ? Promise.resolve(hit) : new Promise((done) => waiters.push({pred, done}));
+        },
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('§14.38 SSE: headers, ping, 401/403, Last-Event-ID refresh, td-watch issue creation reaches only that project', async (t) => {
+  const s = await withServer(t, {ssePingMs: 50});
+  const path = `/v1/projects/${s.projectId}/events`;
+  const sub = await subscribe(s.url, path, s.adminKey);
+  t.is(sub.status, 200);
+  t.is(sub.headers['content-type'], 'text/event-stream');
+  t.is(sub.headers['cache-control'], 'no-cache');
+  t.is(sub.headers['x-accel-buffering'], 'no');
+  t.is(await sub.wait((f) => f === ': ping'), ': ping');
+  t.is((await call(s.url, 'GET', path)).status, 401);
+  const outsider = s.addUser('sse-out@example.com');
+  t.is((await call(s.url, 'GET', path, {key: outsider.key})).status, 403);
+  const resumed = await subscribe(s.url, path, s.adminKey, {'last-event-id': '12345'});
+  const refresh = await resumed.wait((f) => f.startsWith('event: refresh'));
+  t.regex(refresh, /"change_token":"12345"/);
+  t.regex(refresh, /\nid: 12345$/);
+  const other = (await call(s.url, 'POST', '/v1/projects', {key: s.adminKey, body: {name: 'other'}})).json();
+  const otherSub = await subscribe(s.url, `/v1/projects/${other.id}/events`, s.adminKey);
+  // A sync push never broadcasts; a td-watch issue creation does.
+  await call(s.url, 'POST', pushPath(s), {key: s.adminKey, body: pushBody([wireEvent(1)])});
+  t.is((await call(s.url, 'POST', `/v1/projects/${s.projectId}/issues`, {key: s.adminKey, body: {title: 'from the web'}})).status, 201);
+  const upsert = await sub.wait((f) => f.startsWith('event: issue.upserted'));
+  t.notRegex(upsert, /issue_id/, 'creates carry no issue_id');
+  await resumed.wait((f) => f.startsWith('event: issue.upserted'));
+  t.false(sub.frames.slice(0, sub.frames.indexOf(upsert)).some((f) => f.startsWith('event: issue')), 'the push did not broadcast');
+  await new Promise((r) => setTimeout(r, 120));
+  t.false(otherSub.frames.some((f) => f.startsWith('event: issue')), 'another project hears nothing');
+  t.is(s.store.events(s.projectId).at(-1)!.device_id, 'td_watch_server');
+  for (const x of [sub, resumed, otherSub]) x.close();
+});
+
+test('§14.39 CORS on admin routes: none configured, allowed, disallowed, preflight, wildcard', async (t) => {
+  const adminScoped = (s: TdSyncServer) => s.store.createKey(s.adminUserId, {scopes: ['admin:read:server']}).key;
+  const none = await withServer(t);
+  const r0 = await call(none.url, 'GET', '/v1/admin/server', {key: adminScoped(none), headers: {origin: 'https://ui.example.com'}});
+  t.is(r0.status, 200);
+  t.is(r0.headers['access-control-allow-origin'], undefined);
+  const s = await withServer(t, {corsAllowedOrigins: ['https://ui.example.com']});
+  const ok = await call(s.url, 'GET', '/v1/admin/server', {key: adminScoped(s), headers: {origin: 'https://ui.example.com'}});
+  t.is(ok.headers['access-control-allow-origin'], 'https://ui.example.com');
+  t.is(ok.headers['access-control-allow-headers'], 'Authorization, Content-Type');
+  t.is(ok.headers['access-control-allow-methods'], 'GET, POST, PATCH, PUT, DELETE, OPTIONS');
+  t.is(ok.headers['access-control-allow-credentials'], undefined);
+  const bad = await call(s.url, 'GET', '/v1/admin/server', {key: adminScoped(s), headers: {origin: 'https://evil.example.com'}});
+  t.is(bad.headers['access-control-allow-origin'], undefined);
+  const pre = await call(s.url, 'OPTIONS', '/v1/admin/server', {headers: {origin: 'https://ui.example.com'}});
+  t.is(pre.status, 204);
+  const sync = await call(s.url, 'GET', pullPath(s, 'after_server_seq=0'), {key: s.adminKey, headers: {origin: 'https://ui.example.com'}});
+  t.is(sync.headers['access-control-allow-origin'], undefined, 'sync routes never send CORS headers');
+  t.is((await call(s.url, 'OPTIONS', pushPath(s), {headers: {origin: 'https://ui.example.com'}})).status, 405);
+  const star = await withServer(t, {corsAllowedOrigins: ['*']});
+  t.is((await call(star.url, 'GET', '/v1/admin/server', {key: adminScoped(star), headers: {origin: 'https://any.example.org'}})).headers['access-control-allow-origin'], 'https://any.example.org');
+});

@@ -3,8 +3,10 @@
  * order of checks (§1.5), error envelopes, dedup, paging, rate limits and the quirks of §13 that a
  * client can observe. SQLite-backed (better-sqlite3), served by node:http on 127.0.0.1.
  *
- * Not reproduced: snapshots (every snapshot request answers 404 `no_events`, which §13 allows; the
- * client then pages), SSE, the td-watch REST surface, invitations, the admin API and CORS.
+ * Snapshots answer 404 `no_events` by default (§13 allows it; clients then page); with
+ * `snapshots: 'build'` they are real td databases built by replaying the events (snapshot.ts).
+ * SSE, CORS and the td-watch REST surface exist only as far as scenarios 38-39 need (one admin
+ * route, issue creation). Not reproduced: invitations, the rest of the admin API.
  */
 import {randomBytes} from 'node:crypto';
 import {mkdirSync} from 'node:fs';
@@ -14,6 +16,7 @@ import {join} from 'node:path';
 import {AuthFlows} from './auth-flows.js';
 import {Faults} from './faults.js';
 import {FixedWindowLimiter} from './ratelimit.js';
+import {SnapshotBuilder} from './snapshot.js';
 import {isRole, ROLE_RANK, ServerStore, type KeyRow, type Role, type UserRow} from './store.js';
 import {ApiError, badRequest, field, goJson, goRfc3339, invalidJson, parseBody, scrubWorkSession, serverActionType, serverEntityType, utcSeconds} from './wire.js';
 
@@ -45,6 +48,14 @@ export interface TdSyncServerOptions {
    * (spec §10); off by default.
    */
   retryAfterOn429?: boolean;
+  /** `no_events` (default): every snapshot is 404 no_events. `build`: real td databases. */
+  snapshots?: 'no_events' | 'build';
+  /** SYNC_CORS_ALLOWED_ORIGINS (admin routes only); `*` allowed. */
+  corsAllowedOrigins?: string[];
+  /** SSE keep-alive comment period (15 s on td-sync). */
+  ssePingMs?: number;
+  /** SSE streams end after this long (td-sync's 60 s write timeout). */
+  sseMaxMs?: number;
   /** Bytes per request body (10 MiB like td-sync). */
   maxBodyBytes?: number;
   env?: NodeJS.ProcessEnv;
@@ -103,13 +114,16 @@ type Handler = (ctx: Ctx, params: string[]) => unknown | Promise<unknown>;
 interface Route {
   method: string;
   pattern: RegExp;
-  /** 'public' | 'bearer' (scope gate, no membership) | a minimum role on the project in params[0]. */
-  auth: 'public' | 'bearer' | Role;
+  /** 'public' | 'bearer' (scope gate, no membership) | 'admin' | a minimum role on the project in params[0]. */
+  auth: 'public' | 'bearer' | 'admin' | Role;
   rate: RateClass;
   handler: Handler;
 }
 
 /** A successful JSON answer with a status other than 200. */
+/** The handler took over the response (SSE). */
+const STREAMING = Symbol('streaming');
+
 class Reply {
   constructor(
     readonly status: number,
@@ -271,9 +285,95 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
     return out;
   }
 
-  function snapshot(): unknown {
-    // Always `no_events` (spec §13 allows it): a client falls back to paging.
-    throw new ApiError(404, 'no_events', 'no events to snapshot');
+  const snapshots = new SnapshotBuilder(options.dataDir);
+  function snapshot(_ctx: Ctx, [pid]: string[]): unknown {
+    const head = store.status(pid).last;
+    // By default always `no_events` (spec §13 allows it): a client falls back to paging.
+    if (head === 0 || options.snapshots !== 'build') throw new ApiError(404, 'no_events', 'no events to snapshot');
+    let bytes: Buffer;
+    try {
+      bytes = snapshots.build(pid, head, store.events(pid));
+    } catch {
+      throw new ApiError(500, 'internal_error', 'failed to build snapshot');
+    }
+    _ctx.res.setHeader('X-Snapshot-Seq', String(head));
+    return new BinaryReply(200, bytes, 'application/x-sqlite3');
+  }
+
+  // ---- SSE (spec §9): only td-watch REST mutations broadcast, never /sync/push ----
+  interface Subscriber {
+    res: ServerResponse;
+    queue: string[];
+    overflowed: boolean;
+  }
+  const subscribers = new Map<string, Set<Subscriber>>();
+  const changeToken = () => String(process.hrtime.bigint() + BigInt(Date.now()) * 1_000_000n);
+  const frame = (type: string, token: string, issueId?: string) =>
+    `event: ${type}\ndata: ${JSON.stringify({type, ...(issueId ? {issue_id: issueId} : {}), change_token: token, timestamp: new Date().toISOString()})}\nid: ${token}\n\n`;
+  function flush(sub: Subscriber): void {
+    while (sub.queue.length > 0 && !sub.res.writableNeedDrain) sub.res.write(sub.queue.shift());
+    if (sub.queue.length === 0) sub.overflowed = false;
+  }
+  function broadcast(pid: string, type: string, issueId?: string): void {
+    for (const sub of subscribers.get(pid) ?? []) {
+      if (sub.overflowed) continue; // dropped until the client catches up
+      // 16 buffered events plus one reserved slot: when full, the next event becomes a refresh.
+      if (sub.queue.length >= 16) {
+        sub.queue.push(frame('refresh', changeToken()));
+        sub.overflowed = true;
+      } else sub.queue.push(frame(type, changeToken(), issueId));
+      flush(sub);
+    }
+  }
+  function events(ctx: Ctx, [pid]: string[]): unknown {
+    const {res, req} = ctx;
+    res.writeHead(200, {'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no'});
+    res.flushHeaders();
+    requests.push({method: ctx.method, path: ctx.path, status: 200, ip: ctx.ip, authorized: true});
+    const sub: Subscriber = {res, queue: [], overflowed: false};
+    let set = subscribers.get(pid);
+    if (!set) subscribers.set(pid, (set = new Set()));
+    set.add(sub);
+    const last = req.headers['last-event-id'];
+    if (typeof last === 'string' && last) {
+      sub.queue.push(frame('refresh', last));
+      flush(sub);
+    }
+    res.on('drain', () => flush(sub));
+    const ping = setInterval(() => res.write(': ping\n\n'), options.ssePingMs ?? 15_000);
+    const cut = setTimeout(() => res.end(), options.sseMaxMs ?? 60_000);
+    const stop = () => {
+      clearInterval(ping);
+      clearTimeout(cut);
+      set!.delete(sub);
+    };
+    res.on('close', stop);
+    return STREAMING;
+  }
+
+  /** td-watch REST (minimal): create an issue as `td_watch_server`, stored as an event, broadcast. */
+  let watchActionId = 0;
+  function createIssue(ctx: Ctx, [pid]: string[]): unknown {
+    const body = json(ctx);
+    const title = (field(body, 'title', 'string') as string | undefined) ?? '';
+    if (!title.trim()) throw badRequest('title is required');
+    const id = `td-${randomBytes(3).toString('hex')}`;
+    const now = utcSeconds(new Date());
+    const issue = {id, title, status: 'open', type: 'task', priority: 'P2', created_at: now, updated_at: now};
+    store.transaction(pid, () =>
+      store.appendEvent(pid, {
+        device_id: 'td_watch_server',
+        session_id: `twu_${ctx.user!.id}`,
+        client_action_id: ++watchActionId,
+        action_type: 'create',
+        entity_type: 'issues',
+        entity_id: id,
+        payload: JSON.stringify({new_data: issue, previous_data: {}, schema_version: 1}),
+        client_timestamp: now,
+      }),
+    );
+    broadcast(pid, 'issue.upserted');
+    return new Reply(201, issue);
   }
 
   const projectJson = (p: {id: string; name: string; description: string; slug: string; created_at: string; updated_at: string}) => ({
@@ -401,6 +501,9 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
     {method: 'GET', pattern: new RegExp(`^${P}/sync/pull$`), auth: 'reader', rate: 'pull', handler: pull},
     {method: 'GET', pattern: new RegExp(`^${P}/sync/status$`), auth: 'reader', rate: 'other', handler: status},
     {method: 'GET', pattern: new RegExp(`^${P}/sync/snapshot$`), auth: 'reader', rate: 'other', handler: snapshot},
+    {method: 'GET', pattern: new RegExp(`^${P}/events$`), auth: 'reader', rate: 'none', handler: events},
+    {method: 'POST', pattern: new RegExp(`^${P}/issues$`), auth: 'writer', rate: 'other', handler: createIssue},
+    {method: 'GET', pattern: /^\/v1\/admin\/server$/, auth: 'admin', rate: 'none', handler: () => ({uptime_seconds: (now() - started) / 1000, projects: (store.db.prepare('SELECT COUNT(*) AS n FROM projects').get() as {n: number}).n})},
   ];
 
   // ---- the request pipeline (spec §1.5) ----
@@ -432,6 +535,10 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
       if (!target) throw new ApiError(404, 'not_found', 'user not found');
       if (target.is_admin && target.id !== ctx.user!.id) throw new ApiError(403, 'forbidden', 'cannot impersonate another admin');
       ctx.user = target;
+    }
+    if (route.auth === 'admin') {
+      if (!ctx.user!.is_admin || !scopes.some((sc) => sc.startsWith('admin:'))) throw new ApiError(403, 'insufficient_scope', 'admin scope required');
+      return;
     }
     if (!scopes.includes('sync') && !impersonation && !ctx.user!.is_admin) throw new ApiError(403, 'insufficient_scope', 'api key lacks the sync scope');
     if (route.auth !== 'bearer') {
@@ -476,6 +583,8 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
   }
 
   function sendResult(ctx: Ctx, result: unknown): void {
+    if (result === STREAMING) return;
+    if (result instanceof BinaryReply) return send(ctx, result.status, result.bytes, result.type);
     if (result instanceof HtmlReply) return send(ctx, result.status, result.html, 'text/html; charset=utf-8');
     if (result instanceof TextReply) return send(ctx, result.status, result.text, 'text/plain; charset=utf-8');
     if (result instanceof Reply) return send(ctx, result.status, result.body === undefined ? undefined : goJson(result.body), result.body === undefined ? undefined : 'application/json');
@@ -516,10 +625,21 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
 
       let fault = faults.take(ctx.method, ctx.path);
       if (fault?.kind === 'delay') {
-        await new Promise((r) => setTimeout(r, fault!.ms));
+        const ms = fault.ms;
+        await new Promise((r) => setTimeout(r, ms));
         fault = undefined;
       }
       if (fault && !fault.afterCommit) return applyFault(ctx, fault);
+
+      // CORS exists only under /v1/admin/ and only for configured origins (spec §1.6).
+      const origin = req.headers.origin;
+      const allowed = options.corsAllowedOrigins ?? (env.SYNC_CORS_ALLOWED_ORIGINS ? env.SYNC_CORS_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : []);
+      if (ctx.path.startsWith('/v1/admin/') && origin && (allowed.includes('*') || allowed.includes(origin))) {
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS');
+        if (ctx.method === 'OPTIONS') return send(ctx, 204, undefined);
+      }
 
       // Per-IP auth limits run before routing (unknown paths under /auth count too).
       const isPoll = ctx.path === '/v1/auth/device/poll' || ctx.path === '/v1/auth/login/poll';
@@ -623,6 +743,14 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
       store.close();
     },
   };
+}
+
+class BinaryReply {
+  constructor(
+    readonly status: number,
+    readonly bytes: Buffer,
+    readonly type: string,
+  ) {}
 }
 
 class HtmlReply {
