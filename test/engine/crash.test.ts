@@ -17,7 +17,7 @@ for (const ordering of ['total', 'unordered'] as const satisfies readonly Orderi
     w.addLog(x, 'first');
     w.addComment(x, 'second');
     await t.throwsAsync(runSync(a, hub.target(), {}), {message: /connection reset/});
-    t.is(a.db.prepare('SELECT COUNT(*) AS n FROM td_sync_acks').get().n, 0, 'nothing was recorded as acknowledged');
+    t.is((a.db.prepare('SELECT COUNT(*) AS n FROM td_sync_acks').get() as {n: number}).n, 0, 'nothing was recorded as acknowledged');
     t.is(hub.log.length, 3);
     crash = false;
     const r = await runSync(a, hub.target(), {});

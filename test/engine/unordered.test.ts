@@ -87,7 +87,7 @@ test('opposite dependencies added on two devices resolve to the same edge everyw
   for (const s of [b, a]) await runSync(s, hub.target(), {});
   t.deepEqual(deps(a), [{issue_id: i2, depends_on_id: i1}]);
   t.deepEqual(deps(b), deps(a));
-  t.is(deterministicId.dependency(i2, i1), (a.db.prepare('SELECT id FROM issue_dependencies').get() as Row).id);
+  t.is((a.db.prepare('SELECT id FROM issue_dependencies').get() as Row).id, deterministicId.dependency(i2, i1));
 });
 
 test('replaying an issue create does not wipe its comments (no REPLACE cascade in unordered mode)', async (t) => {

@@ -72,7 +72,7 @@ export class TdWriter {
   updateIssue(id: string, changes: Row, action = 'update'): void {
     const before = this.issue(id)!;
     const when = this.now();
-    const set = {...changes, updated_at: when.toISOString()};
+    const set: Row = {...changes, updated_at: when.toISOString()};
     const cols = Object.keys(set);
     this.db.prepare(`UPDATE issues SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map((c) => set[c] as never), id);
     this.journal(action, 'issue', id, issueJson(before), issueJson(this.issue(id)!), when);

@@ -17,7 +17,7 @@
  * The result equals applying all events in stamp order with td's rules, whatever the arrival order.
  */
 import type Database from 'better-sqlite3';
-import {deterministicId, unwrapIssue, type EntityType, type JsonObject, type SyncEvent} from 'td-sync-sdk';
+import {deterministicId, normalizeEntityType, unwrapIssue, type EntityType, type JsonObject, type SyncEvent} from 'td-sync-sdk';
 import {parseTdTime} from '../store/index.js';
 import {childTables, defaultValue, eventTimeText, LOCAL_ONLY, readRow, scrub, tableInfo, toSqlValue, type Column, type TableInfo} from './tables.js';
 
@@ -41,7 +41,8 @@ export function prepare(db: Database.Database, ev: SyncEvent): Prepared {
   const nd = (p as JsonObject).newData ?? null;
   const pd = (p as JsonObject).previousData ?? null;
   if ((nd !== null && !isObject(nd)) || (pd !== null && !isObject(pd))) throw new Error('unmarshal payload: newData/previousData must be objects');
-  const info = tableInfo(db, String(ev.entityType));
+  // Backends should send canonical names; td's aliases (`issue`, `dependency`...) are accepted too.
+  const info = tableInfo(db, normalizeEntityType(String(ev.entityType ?? '')) ?? String(ev.entityType));
   if (!info) throw new Error(`invalid entity type: ${JSON.stringify(ev.entityType)}`);
   if (!ev.entityId) throw new Error('empty entity ID');
   if (!CANONICAL.has(String(ev.actionType))) throw new Error(`unknown action type: ${JSON.stringify(ev.actionType)}`);

@@ -12,7 +12,7 @@ import {buildEvent, pendingRowsFor} from './pending.js';
 import {recordConflict, recordHistory, recordSkip} from './records.js';
 import type {Run} from './run.js';
 import {ensureEngineTables} from './schema.js';
-import {stampAndIngest} from './stamping.js';
+import {stampAndIngest, stampLocalRows} from './stamping.js';
 import {ENTITY_LABEL, readRow, rowToJson, toSqlValue} from './tables.js';
 import {ensureTdSyncState, loadCursor, remoteOf, storeCursor} from './targets.js';
 import {numericSeq} from './records.js';
@@ -226,6 +226,8 @@ export async function pullPhase(run: Run): Promise<void> {
       const failures: Array<{ev: SyncEvent; error: unknown}> = [];
       try {
         await run.writer.txAsync(async () => {
+          // Local rows written while this run waited on the network get their stamps first.
+          if (run.unordered) stampLocalRows(run.store, run.deviceId, run.sessionId, run.now());
           for (const ev of events) await applyOne(run, ev, summary, failures);
           if (failures.length > 0) throw new PageRolledBack(failures);
           commitCursor(run, page.cursor);

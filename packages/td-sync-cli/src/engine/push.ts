@@ -11,7 +11,7 @@ import {buildEvent, localStampLookup, pendingRows} from './pending.js';
 import {numericSeq, recordHistory, seqText} from './records.js';
 import {carries, type Run} from './run.js';
 import {stampLocalRows} from './stamping.js';
-import {ensureTdSyncState, hasPulled, markPushed, remoteOf} from './targets.js';
+import {ensureTdSyncState, hasPulled, hasPushed, markPushed, remoteOf} from './targets.js';
 
 const ROLLBACK = Symbol('dry-run rollback');
 
@@ -19,7 +19,9 @@ const ROLLBACK = Symbol('dry-run rollback');
 function collect(run: Run): SyncEvent[] {
   const {store} = run;
   const work = () => {
-    if (!hasPulled(store.db, run.target.targetId, run.target.backendName)) {
+    // Backfill runs until the target's first pull (td); a push-only target backfills before its first push.
+    const started = run.caps.bidirectional ? hasPulled(store.db, run.target.targetId, run.target.backendName) : hasPushed(store.db, run.target.targetId);
+    if (!started) {
       const n = orphanBackfill(store.db, run.sessionId, run.now()) + staleIssueBackfill(store.db, run.sessionId);
       if (n > 0) run.logger.info(`backfilled ${n} journal row(s) for rows td wrote without one`, {count: n});
     }

@@ -62,6 +62,10 @@ export function hasPulled(db: Database.Database, targetId: string, backendName: 
   return false;
 }
 
+export function hasPushed(db: Database.Database, targetId: string): boolean {
+  return readTarget(db, targetId)?.last_push_at != null;
+}
+
 /** The stored cursor; for http falls back to td's `last_pulled_server_seq` (a project td synced). */
 export function loadCursor(db: Database.Database, targetId: string, backendName: string): string | null {
   const row = readTarget(db, targetId);
