@@ -68,3 +68,32 @@ test('a beforePush plugin that redacts: the other project gets the redacted text
   t.false(folderText(shared).includes('sk_live_4eC39'));
   t.is(query<{description: string}>(a!, 'SELECT description FROM issues WHERE id = ?', id)[0]!.description, 'old key sk_live_4eC39HqLyjWDarjtT1zdp7dc must go', 'the local row is untouched');
 });
+
+const SEAL = `// Toy encryption for a cloud folder: payloads stored as base64, decoded on the way in.
+export default {
+  apiVersion: 1,
+  name: 'seal',
+  apply(hooks) {
+    hooks.mapEvent.tapPromise('seal', async (record, event) => ({
+      ...record,
+      payload: {sealed: Buffer.from(JSON.stringify(event.payload)).toString('base64'), newData: null, previousData: null},
+    }));
+    hooks.mapRemote.tapPromise('seal', async (event) =>
+      event && event.payload.sealed ? {...event, payload: JSON.parse(Buffer.from(event.payload.sealed, 'base64').toString('utf8'))} : event);
+  },
+};
+`;
+
+test('a mapEvent tap gets each event and its result is what dir stores; mapRemote reads it back on the other project', (t) => {
+  const {shared, members: [a, b]} = team(2);
+  for (const m of [a!, b!]) {
+    writeFileSync(join(m.dir, 'seal.mjs'), SEAL);
+    addToConfig(m, {plugins: ['./seal.mjs']});
+  }
+  const id = a!.td(['create', 'Let the plumber in on Monday', '--description', 'door code 4711-2580', '--json']).json<{id: string}>().id;
+  a!.td(['sync']);
+  b!.td(['sync']);
+  t.false(folderText(shared).includes('4711-2580'), 'the folder holds the mapped (sealed) form');
+  t.true(folderText(shared).includes('"sealed"'));
+  t.is(query<{description: string}>(b!, 'SELECT description FROM issues WHERE id = ?', id)[0]!.description, 'door code 4711-2580');
+});

@@ -4,6 +4,8 @@ import {
   type BackendCapabilities,
   type BackendContext,
   type BackendStatus,
+  type JsonObject,
+  type RunContext,
   type PullRequest,
   type PullResult,
   type PushResult,
@@ -52,7 +54,9 @@ export class DirBackend implements SyncBackend {
     if (events.length === 0) return {acks: [], rejections: []};
     this.requireFolder();
     await checkMarker(this.config.path, true);
-    return this.writer.push(events);
+    const {mapEvent} = this.context.hooks;
+    const map = mapEvent.isUsed() ? (record: JsonObject, event: SyncEvent) => mapEvent.promise(record, event, this.runContext) : undefined;
+    return this.writer.push(events, map);
   }
 
   async pull(request: PullRequest): Promise<PullResult> {
@@ -67,9 +71,15 @@ export class DirBackend implements SyncBackend {
       exclude: this.own,
       logger: this.context.logger,
       signal: this.context.signal,
+      mapRemote: this.context.hooks.mapRemote.isUsed() ? (event, record) => this.context.hooks.mapRemote.promise(event, record, this.runContext) : undefined,
     });
     this.context.state.stage(LAST_CURSOR, page.cursor);
     return page;
+  }
+
+  /** What the hooks are told about this run (the engine does not call push or pull on a dry run). */
+  private get runContext(): RunContext {
+    return {target: this.context.target, backend: 'dir', dryRun: false};
   }
 
   async status(): Promise<BackendStatus> {

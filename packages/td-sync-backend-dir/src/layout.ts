@@ -10,7 +10,7 @@
  * file by file (Dropbox, Syncthing) never moves on before the previous segment has fully arrived.
  */
 import {join} from 'node:path';
-import {ConfigError, type SyncEvent} from 'td-sync-sdk';
+import {ConfigError, type JsonObject, type SyncEvent} from 'td-sync-sdk';
 
 export const FORMAT = 'td-sync-dir';
 export const FORMAT_VERSION = 1;
@@ -62,12 +62,12 @@ export function isHeader(value: unknown): value is SegmentHeader {
 }
 
 /**
- * One event as one line. Keys in a fixed order with the identity first, so the writer's start-up
+ * One event as one line's object (a `mapEvent` tap may change it before it is written). Keys in a fixed order with the identity first, so the writer's start-up
  * scan can read identities without parsing whole payloads. JSON escapes every newline inside
  * strings, so a line break only ever ends an event.
  */
-export function eventLine(e: SyncEvent): string {
-  const o: Record<string, unknown> = {
+export function eventRecord(e: SyncEvent): JsonObject {
+  const o: JsonObject = {
     clientActionId: e.clientActionId,
     deviceId: e.deviceId,
     sessionId: e.sessionId,
@@ -78,8 +78,10 @@ export function eventLine(e: SyncEvent): string {
   };
   if (e.sourceAction !== undefined) o.sourceAction = e.sourceAction;
   o.payload = e.payload;
-  return `${JSON.stringify(o)}\n`;
+  return o;
 }
+
+export const recordLine = (record: JsonObject) => `${JSON.stringify(record)}\n`;
 
 /**
  * The remote sequence of an event: a short device prefix and where its line starts. Informational

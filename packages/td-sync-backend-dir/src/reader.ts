@@ -24,6 +24,7 @@ class DeviceStream {
     private readonly segments: number[],
     start: Position | undefined,
     private readonly logger: Logger,
+    private readonly mapRemote?: PullOptions['mapRemote'],
   ) {
     this.position = start ?? {segment: segments[0] ?? 1, offset: 0};
     if (start && !segments.includes(start.segment)) {
@@ -48,9 +49,12 @@ class DeviceStream {
       }
       const parsed = parseLine(line.text);
       if (parsed.kind === 'event') {
-        const event: SyncEvent = {...parsed.event, remoteSeq: positionSeq(this.deviceId, this.position.segment, line.start)};
-        this.head = {event, end: {segment: this.position.segment, offset: line.end}};
-        return event;
+        let event: SyncEvent | null = {...parsed.event, remoteSeq: positionSeq(this.deviceId, this.position.segment, line.start)};
+        if (this.mapRemote) event = await this.mapRemote(event, parsed.event);
+        if (event) {
+          this.head = {event, end: {segment: this.position.segment, offset: line.end}};
+          return event;
+        }
       }
       if (parsed.kind === 'bad') {
         this.logger.warn(`dir: skipping an unreadable line at ${segmentPath(this.root, this.deviceId, this.position.segment)} byte ${line.start}: ${parsed.reason}`);
@@ -127,6 +131,8 @@ export interface PullOptions {
   exclude: ReadonlySet<string>;
   logger: Logger;
   signal?: AbortSignal;
+  /** The `mapRemote` hook: may rewrite an inbound event (e.g. decrypt it) or drop it (null). */
+  mapRemote?: (event: SyncEvent, record: unknown) => Promise<SyncEvent | null>;
 }
 
 export async function pullPage(options: PullOptions): Promise<PullResult> {
@@ -134,7 +140,7 @@ export async function pullPage(options: PullOptions): Promise<PullResult> {
   const devices = await listDevices(root);
   const streams: DeviceStream[] = [];
   for (const [id, segments] of devices) {
-    if (!exclude.has(id)) streams.push(new DeviceStream(root, id, segments, positions.get(id), logger));
+    if (!exclude.has(id)) streams.push(new DeviceStream(root, id, segments, positions.get(id), logger, options.mapRemote));
   }
   const events: SyncEvent[] = [];
   try {

@@ -9,9 +9,9 @@
  */
 import {open, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {eventKey, TransientError, type Logger, type PushAck, type PushRejection, type PushResult, type SyncEvent} from 'td-sync-sdk';
+import {eventKey, TransientError, type JsonObject, type Logger, type PushAck, type PushRejection, type PushResult, type SyncEvent} from 'td-sync-sdk';
 import {fileSize, listDir, makeDirDurable, syncDir} from './files.js';
-import {deviceDir, eventLine, headerLine, positionSeq, segmentName, segmentNumber, segmentPath} from './layout.js';
+import {deviceDir, eventRecord, headerLine, recordLine, positionSeq, segmentName, segmentNumber, segmentPath} from './layout.js';
 import {SegmentLines} from './lines.js';
 import {eventProblem, identityOfLine} from './parse.js';
 
@@ -34,7 +34,11 @@ export class DeviceWriter {
     return {segment: this.segment, bytes: this.size, events: this.written.size};
   }
 
-  async push(events: readonly SyncEvent[]): Promise<PushResult> {
+  /**
+   * `mapRecord` (the `mapEvent` hook) may rewrite what is stored for an event (e.g. encrypt the
+   * payload for a cloud folder); it must keep the event's identity and shape.
+   */
+  async push(events: readonly SyncEvent[], mapRecord?: (record: JsonObject, event: SyncEvent) => Promise<JsonObject>): Promise<PushResult> {
     if (!this.ready) await this.open();
     const acks: PushAck[] = [];
     const rejections: PushRejection[] = [];
@@ -74,7 +78,16 @@ export class DeviceWriter {
           if (twin) pending.push({...twin, clientActionId: event.clientActionId});
           continue;
         }
-        const line = eventLine(event);
+        let record = eventRecord(event);
+        if (mapRecord) {
+          record = await mapRecord(record, event);
+          const mappedProblem = eventProblem(record) ?? (eventKey(record as unknown as SyncEvent) === key ? undefined : 'its identity (deviceId, sessionId, clientActionId) changed');
+          if (mappedProblem) {
+            rejections.push({clientActionId: event.clientActionId, reason: 'invalid', message: `a mapEvent tap returned a record that cannot be stored: ${mappedProblem}`, retryable: false});
+            continue;
+          }
+        }
+        const line = recordLine(record);
         const lineBytes = Buffer.byteLength(line);
         if (this.size + pendingBytes >= this.segmentBytes && this.size + pendingBytes > this.headerBytes()) {
           await flush();

@@ -2,7 +2,7 @@
 import {mkdtempSync, realpathSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import type {SyncBackend, SyncEvent} from 'td-sync-sdk';
+import type {SyncBackend, SyncEvent, SyncHooks} from 'td-sync-sdk';
 import {createTestContext, MemoryTargetState, randomDeviceId, tdLikeEvents, type TestContext} from 'td-sync-sdk/testkit';
 import dir from '../src/index.js';
 
@@ -21,10 +21,10 @@ export interface TestDevice {
   restart(): TestDevice;
 }
 
-export function device(root: string, options: {id?: string; segmentBytes?: number; state?: MemoryTargetState} = {}): TestDevice {
+export function device(root: string, options: {id?: string; segmentBytes?: number; state?: MemoryTargetState; hooks?: SyncHooks} = {}): TestDevice {
   const id = options.id ?? randomDeviceId();
   const state = options.state ?? new MemoryTargetState();
-  const ctx = createTestContext({deviceId: id, sessionId: 'ses_test', state, projectRoot: root});
+  const ctx = createTestContext({deviceId: id, sessionId: 'ses_test', state, projectRoot: root, hooks: options.hooks});
   const config = dir.validateConfig({path: root, ...(options.segmentBytes ? {segmentBytes: options.segmentBytes} : {})});
   const d: TestDevice = {
     id,
@@ -48,7 +48,7 @@ export function device(root: string, options: {id?: string; segmentBytes?: numbe
       }
     },
     restart() {
-      const again = device(root, {id, segmentBytes: options.segmentBytes, state});
+      const again = device(root, {id, segmentBytes: options.segmentBytes, state, hooks: options.hooks});
       again.cursor = d.cursor;
       again.nextId = d.nextId;
       return again;
