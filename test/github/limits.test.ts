@@ -141,3 +141,19 @@ for (const kind of FAULTS) {
     });
   }
 }
+
+test('a short secondary limit on a read is waited out in place; on a creation it is never retried', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  const a = new Project(em, 'A', fastConfig(em, {maxWaitSeconds: 5}));
+  em.faults.inject({kind: 'secondary-403', match: 'TdPull', retryAfter: 1});
+  t.deepEqual(await a.pull(), []);
+  t.is(em.requestLog.filter((l) => l.operation === 'TdPull').length, 2, 'the read was retried once after waiting');
+  a.createIssue({title: 'x'});
+  em.faults.inject({kind: 'secondary-403', match: 'createIssue', retryAfter: 1});
+  const err = await t.throwsAsync(a.push());
+  t.true(isSyncError(err) && err.kind === 'rate_limit');
+  t.is(em.requestLog.filter((l) => l.contentCreating).length, 1, 'the creation was not sent again');
+  await a.push();
+  t.is(em.issues('acme/app').length, 1);
+});

@@ -1,0 +1,81 @@
+/**
+ * End to end through the built `td`: two projects sync through the emulator with
+ * `sync.backend github`; the backend is found in each project's node_modules (a symlink to the
+ * workspace package, as `npm install td-sync-backend-github` would place it).
+ */
+import test from 'ava';
+import {mkdirSync, symlinkSync} from 'node:fs';
+import {join} from 'node:path';
+import {newProject, REPO, tdAsync, type TdResult} from '../helpers/td.js';
+import {emulator} from './harness.js';
+
+function project(url: string, token: string) {
+  const p = newProject({GITHUB_TOKEN: token});
+  mkdirSync(join(p.dir, 'node_modules'), {recursive: true});
+  symlinkSync(join(REPO, 'packages/td-sync-backend-github'), join(p.dir, 'node_modules/td-sync-backend-github'), 'dir');
+  // Async: the emulator answers from this process, so td must not block its event loop.
+  const exec = (args: string[]) => tdAsync(p.dir, args, p.env);
+  const run = async (args: string[]): Promise<TdResult> => {
+    const r = await exec(args);
+    if (r.code !== 0) throw new Error(`td ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+  for (const [k, v] of [['sync.backend', 'github'], ['sync.github.repo', 'acme/app'], ['sync.github.baseUrl', url], ['sync.github.writeSpacingMs', '0']]) {
+    const r = p.td(['config', 'set', k!, v!]);
+    if (r.code !== 0) throw new Error(r.stdout + r.stderr);
+  }
+  return {...p, run, exec};
+}
+
+test('td sync through GitHub: A pushes, B pulls, a UI edit reaches both, the token never shows', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  const a = project(em.url, em.token);
+  const b = project(em.url, em.token);
+
+  const id = (await a.run(['create', 'Make the login form faster', '--priority', 'P1', '--type', 'feature', '--json'])).json<{id: string}>().id;
+  await a.run(['log', id, 'profiling started']);
+  await a.run(['comment', id, 'first comment']);
+  const pushed = (await a.run(['sync', '--json'])).json<{pushed: number; pending: number}>();
+  t.is(pushed.pending, 0);
+  t.true(pushed.pushed >= 3);
+  const issue = em.issues('acme/app')[0]!;
+  t.is(issue.title, 'Make the login form faster');
+  t.true(issue.labels.includes('td:p1'));
+  t.is(issue.comments.length, 2);
+
+  const pulled = (await b.run(['sync', '--json'])).json<{pulled: number; applied: number}>();
+  t.true(pulled.applied >= 3, JSON.stringify(pulled));
+  const shown = (await b.run(['show', id, '--json'])).json<Record<string, unknown>>();
+  t.like((shown.issue ?? shown) as object, {title: 'Make the login form faster', priority: 'P1', type: 'feature'});
+
+  em.advanceClock(2000);
+  em.ui.editIssue('acme/app', issue.number, {title: 'Login form: edited on GitHub'});
+  em.ui.closeIssue('acme/app', issue.number);
+  for (const p of [a, b]) {
+    await p.run(['sync', '--json']);
+    const row = (await p.run(['show', id, '--json'])).json<Record<string, unknown>>();
+    t.like((row.issue ?? row) as object, {title: 'Login form: edited on GitHub', status: 'closed'});
+  }
+  // quiet afterwards: nothing to push or pull, nothing new on GitHub
+  const quiet = (await a.run(['sync', '--json'])).json<{pushed: number; pulled: number}>();
+  t.is(quiet.pushed, 0);
+  t.is(em.issues('acme/app').length, 1);
+
+  const status = (await a.run(['sync', '--status', '--json']));
+  t.false(status.stdout.includes(em.token));
+  t.like(status.json<{remote: {identity: string; authenticated: boolean}}>().remote, {identity: 'octocat', authenticated: true});
+});
+
+test('td sync with no token names the three sources and exits 1', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  const a = project(em.url, '');
+  await a.run(['create', 'A task that will not sync yet']);
+  const r = await a.exec(['sync', '--json']);
+  t.is(r.code, 1);
+  const out = r.stdout + r.stderr;
+  t.regex(out, /GITHUB_TOKEN/);
+  t.regex(out, /GH_TOKEN/);
+  t.regex(out, /gh auth/);
+});
