@@ -6,6 +6,7 @@ export default class Close extends TdCommand {
 Refused for non-minor in-review issues and, under td's strict close rule, for sessions that implemented, created (unless still open and never worked on) or worked on the issue; override with --self-close-exception "<reason>" or --admin "<reason>".`;
   static aliases = ['done', 'complete'];
   static strict = false;
+  static usage = 'close [ID...]';
   static examples = [
     '<%= config.bin %> close td-abc123 -m "duplicate of td-def456"',
     '<%= config.bin %> close td-abc123 --self-close-exception "trivial typo fix"',
@@ -23,8 +24,13 @@ Refused for non-minor in-review issues and, under td's strict close rule, for se
     const ids = argv as string[];
     const t = await import('../tasks/index.js');
     const {runForIds} = await import('../tasks/cli.js');
-    if (ids.length === 0) throw new t.TaskError('invalid_input', 'no issue specified: td close <id> [id...]');
+    const store = this.openStore();
+    if (ids.length === 0) {
+      const focused = t.focusedIssueId(store);
+      if (!focused) throw new t.TaskError('invalid_input', 'no issue specified and no focused issue: td close <id> (or td start <id> first)');
+      ids.push(focused);
+    }
     const o = {reason: flags.reason ?? flags.note, selfCloseException: flags['self-close-exception'], admin: flags.admin};
-    runForIds({json: this.jsonMode, store: this.openStore(), exit: (c) => this.exit(c)}, ids, (store, id) => t.closeIssue(store, id, o), (c) => `Closed ${c.done}, skipped ${c.failed + c.noop}`);
+    runForIds({json: this.jsonMode, store, exit: (c) => this.exit(c)}, ids, (store, id) => t.closeIssue(store, id, o), (c) => `Closed ${c.done}, skipped ${c.failed + c.noop}`);
   }
 }

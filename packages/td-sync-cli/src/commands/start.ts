@@ -14,6 +14,6 @@ export default class Start extends TdCommand {
     const t = await import('../tasks/index.js');
     const {runForIds} = await import('../tasks/cli.js');
     if (ids.length === 0) throw new t.TaskError('invalid_input', 'no issue id given: td start <id> [id...]');
-    runForIds({json: this.jsonMode, store: this.openStore(), exit: (c) => this.exit(c)}, ids, (store, id) => t.startIssue(store, id, {reason: flags.reason, force: flags.force}), (c) => `Started ${c.done}, skipped ${c.failed + c.noop}`);
+    runForIds({json: this.jsonMode, store: this.openStore(), exit: (c) => this.exit(c)}, ids, (store, id) => t.startIssue(store, id, {reason: flags.reason, force: flags.force, focus: ids.length === 1}), (c) => `Started ${c.done}, skipped ${c.failed + c.noop}`);
   }
 }

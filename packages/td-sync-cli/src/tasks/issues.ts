@@ -15,7 +15,7 @@ import {
 } from './normalize.js';
 import {attempt, done, noop, type Outcome} from './outcome.js';
 import {activeApproval, createReview, supersedeActiveReviews} from './reviews.js';
-import {createdBranch} from './session.js';
+import {clearFocusIfNeeded, createdBranch, setFocus} from './session.js';
 import {inTransaction, type TaskOptions, type Tx} from './tx.js';
 import {isValidTransition} from './workflow.js';
 import {cascadeUnblockDependents, cascadeUpParentStatus, supersedeApprovalIfLinked, writeIssue} from './write.js';
@@ -232,7 +232,7 @@ function runStep(store: Store, rawId: string, opts: TaskOptions, fn: Step): Outc
 
 const fail = (id: string, code: string, message: string): Outcome => ({kind: 'failed', id, code, message});
 
-export function startIssue(store: Store, rawId: string, o: {reason?: string; force?: boolean} = {}, opts: TaskOptions = {}): Outcome {
+export function startIssue(store: Store, rawId: string, o: {reason?: string; force?: boolean; focus?: boolean} = {}, opts: TaskOptions = {}): Outcome {
   return runStep(store, rawId, opts, (tx, issue) => {
     const id = issue.id;
     if (issue.status === 'in_progress') {
@@ -245,6 +245,7 @@ export function startIssue(store: Store, rawId: string, o: {reason?: string; for
     const after = writeIssue(tx, id, {status: 'in_progress', implementer_session: tx.session.id}, 'start');
     recordSessionAction(tx.db, id, tx.session.id, 'started', tx.now);
     insertLog(tx.db, id, tx.session.id, o.reason || 'Started work', 'progress', tx.now);
+    if (o.focus) setFocus(tx.db, tx.session, id, tx.now);
     return done(id, envelope('started', issueJson(after), {session: tx.session.id}), [`STARTED ${id} (session: ${tx.session.id})`]);
   });
 }
@@ -351,6 +352,7 @@ export function reviewIssue(store: Store, rawId: string, o: {reason?: string; mi
     }
     if (cascaded) lines.push(`  + ${cascaded} descendant(s) also marked for review`);
     for (const p of cascadeUpParentStatus(tx, id, 'in_review')) lines.push(`  ↑ Parent ${p} auto-cascaded to in_review`);
+    clearFocusIfNeeded(tx.db, tx.session, id, tx.now);
     after = readIssue(tx.db, id)!;
     return done(id, sortKeys({action: 'review_requested', id, status: after.status, session: tx.session.id}), lines, warnings);
   });
@@ -464,6 +466,7 @@ export function approveIssue(store: Store, rawId: string, o: ApproveOptions = {}
       const after = writeIssue(tx, id, {status: 'closed', closed_by_session: me, closed_at: sqliteTime(tx.now)}, 'close_after_review', {expectedStatus: 'in_review', wrapper: {}});
       recordSessionAction(tx.db, id, me, 'closed', tx.now);
       insertLog(tx.db, id, me, `Closed after review ${active.id} (by ${active.reviewer_session})${reason ? `: ${reason}` : ''}`, 'progress', tx.now);
+      clearFocusIfNeeded(tx.db, tx.session, id, tx.now);
       const lines = [`APPROVED ${id} (closed by ${me} using review by ${active.reviewer_session})`];
       const cascaded = cascadeUpParentStatus(tx, id, 'closed');
       for (const p of cascaded) lines.push(`  ↑ Parent ${p} auto-cascaded to closed`);
@@ -497,6 +500,7 @@ export function approveIssue(store: Store, rawId: string, o: ApproveOptions = {}
       logType = 'security';
     }
     insertLog(tx.db, id, me, logMsg, logType, tx.now);
+    clearFocusIfNeeded(tx.db, tx.session, id, tx.now);
     const line = reviewedBy ? `APPROVED ${id} (reviewed by ${reviewedBy}, recorded by ${me})` : el.selfReview ? `APPROVED ${id} (reviewer: ${me}, self-review)` : `APPROVED ${id} (reviewer: ${me})`;
     const lines = [line];
     for (const p of cascadeUpParentStatus(tx, id, 'closed')) lines.push(`  ↑ Parent ${p} auto-cascaded to closed`);
@@ -558,6 +562,7 @@ export function closeIssue(store: Store, rawId: string, o: CloseOptions = {}, op
       logType = 'security';
     } else if (o.admin) logMsg = `Closed (ADMIN: ${o.admin})`;
     insertLog(tx.db, id, me, logMsg, logType, tx.now);
+    clearFocusIfNeeded(tx.db, tx.session, id, tx.now);
     const lines = [refusal && o.selfCloseException ? `CLOSED ${id} (self-close exception)` : `CLOSED ${id}`];
     const parents = cascadeUpParentStatus(tx, id, 'closed');
     for (const p of parents) lines.push(`  ↑ Parent ${p} auto-cascaded to closed`);

@@ -55,7 +55,10 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
  */
 export function jsonTime(value: unknown): string | undefined {
   if (value === null || value === undefined || value === '') return undefined;
-  const s = String(value).trim();
+  let s = String(value).trim().replace(/ m=[+-][\d.]+$/, '');
+  // Go time.String(): "2026-02-03 20:53:53.519728 -0800 PST" keeps its offset.
+  const go = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) ([+-]\d{2})(\d{2})(?: \S+)?$/.exec(s);
+  if (go) s = `${go[1]}${go[2]}:${go[3]}`;
   const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
   if (m) {
     const frac = m[3] ? m[3].replace(/0+$/, '') : '';

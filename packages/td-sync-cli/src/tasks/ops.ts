@@ -6,6 +6,7 @@ import {addDependencyTx, dependenciesOf, dependentsOf, removeDependencyTx} from 
 import {issueJson, readIssue, type IssueJson} from './model.js';
 import {normalizeIssueId, normalizeLogType} from './normalize.js';
 import {sortKeys} from './issues.js';
+import {getFocus} from './session.js';
 import {inTransaction, type TaskOptions, type Tx} from './tx.js';
 
 function mustRead(tx: Pick<Tx, 'db'>, id: string) {
@@ -16,10 +17,7 @@ function mustRead(tx: Pick<Tx, 'db'>, id: string) {
 
 /** The focused issue of this session (td's session_state), if any. */
 function focusedIssue(tx: Tx): string | undefined {
-  const r = tx.db.prepare("SELECT focused_issue_id FROM session_state WHERE session_id = ? AND focused_issue_id != '' ORDER BY updated_at DESC LIMIT 1").get(tx.session.id) as
-    | {focused_issue_id: string}
-    | undefined;
-  return r?.focused_issue_id;
+  return getFocus(tx.db, tx.session);
 }
 
 export function addLog(store: Store, rawId: string | undefined, message: string, type = 'progress', opts: TaskOptions = {}) {
@@ -100,4 +98,9 @@ export function listDependencies(store: Store, rawIssue: string): {issue: IssueJ
   const issue = mustRead(tx, id);
   const rows = (ids: string[]) => ids.map((d) => readIssue(store.db, d)).filter((r) => r !== undefined).map((r) => issueJson(r!));
   return {issue: issueJson(issue), dependencies: rows(dependenciesOf(tx, id)), blocks: rows(dependentsOf(tx, id))};
+}
+
+/** The focused issue (for commands that default to it), read in its own short transaction. */
+export function focusedIssueId(store: Store, opts: TaskOptions = {}): string | undefined {
+  return inTransaction(store, opts, (tx) => getFocus(tx.db, tx.session));
 }

@@ -17,6 +17,8 @@ export interface Session {
   id: string;
   branch: string;
   agentType: string;
+  /** `wt_…` of the checkout this process runs in (scope of focus in session_state). */
+  worktreeId: string;
   isNew: boolean;
 }
 
@@ -118,7 +120,7 @@ export function getOrCreateSession(db: Database.Database, projectRoot: string, e
       db.prepare('UPDATE sessions SET worktree_id = ?, worktree_root = ?, repo_root = ? WHERE id = ?').run(worktreeId, worktreeRoot, canonical(projectRoot), row.id);
     }
     db.prepare('UPDATE sessions SET last_activity = ? WHERE id = ?').run(sqliteTime(now), row.id);
-    return {id: row.id, branch, agentType: fp.agentType, isNew: false};
+    return {id: row.id, branch, agentType: fp.agentType, worktreeId, isNew: false};
   }
   const id = newId.session();
   const contextId = env.TD_SESSION_ID ? `explicit:${env.TD_SESSION_ID}` : `proc:ppid=${process.ppid}`;
@@ -126,11 +128,29 @@ export function getOrCreateSession(db: Database.Database, projectRoot: string, e
     `INSERT INTO sessions (id, name, branch, agent_type, agent_pid, context_id, match_context_id, worktree_id, worktree_root, repo_root, previous_session_id, started_at, last_activity)
      VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
   ).run(id, branch, fp.agentType, fp.pid, contextId, matchContext, worktreeId, worktreeRoot, canonical(projectRoot), sqliteTime(now), sqliteTime(now));
-  return {id, branch, agentType: fp.agentType, isNew: true};
+  return {id, branch, agentType: fp.agentType, worktreeId, isNew: true};
 }
 
 /** The branch recorded as `created_branch` (td: git state's branch; empty outside git). */
 export function createdBranch(cwd = process.cwd()): string {
   const b = currentBranch(cwd);
   return b === 'default' && !gitTopLevel(cwd) ? '' : b;
+}
+
+/** td's focus (session_state, local only, never journaled). */
+export function setFocus(db: Database.Database, session: Session, issueId: string, now: Date): void {
+  db.prepare(
+    `INSERT INTO session_state (session_id, worktree_id, focused_issue_id, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT(session_id, worktree_id) DO UPDATE SET focused_issue_id = excluded.focused_issue_id, updated_at = excluded.updated_at`,
+  ).run(session.id, session.worktreeId, issueId, sqliteTime(now));
+}
+
+export function getFocus(db: Database.Database, session: Session): string | undefined {
+  const r = db.prepare("SELECT focused_issue_id AS f FROM session_state WHERE session_id = ? AND worktree_id IN (?, '') AND focused_issue_id != '' ORDER BY worktree_id DESC LIMIT 1").get(session.id, session.worktreeId) as {f: string} | undefined;
+  return r?.f;
+}
+
+/** Clear focus when it points at `issueId` (td's clearFocusIfNeeded after review/approve/close). */
+export function clearFocusIfNeeded(db: Database.Database, session: Session, issueId: string, now: Date): void {
+  db.prepare("UPDATE session_state SET focused_issue_id = '', updated_at = ? WHERE session_id = ? AND focused_issue_id = ?").run(sqliteTime(now), session.id, issueId);
 }
