@@ -44,7 +44,7 @@ test('init asks for the folder and creates it on request, refusing a missing fol
   await t.throwsAsync(dir.init!.finalize!({path: 'nope', create: false}, initContext), {message: /does not exist/});
   const config = await dir.init!.finalize!({path: '../shared/td', create: true}, initContext);
   t.deepEqual(config, {path: '../shared/td'});
-  const status = await dir.create(dir.validateConfig(config, {projectRoot: project}), context).status();
+  const status = await (await dir.create(dir.validateConfig(config, {projectRoot: project}), context)).status();
   t.true(status.reachable);
   t.is(status.remote, join(project, '..', 'shared/td'));
 });
