@@ -92,7 +92,8 @@ test('§14.42 retry: a permanent 503 exhausts a small budget and fails as transi
   t.is(e.code, 'http_server_error');
   t.regex(e.hint ?? '', /nothing is lost/);
   const attempts = pushes(s).length;
-  t.true(attempts >= 2 && attempts <= 4, `250+500 ms of back-off fit in 600 ms, so 2-3 attempts (got ${attempts})`);
+  // 250 + 500 ms of back-off fit in 600 ms, the next 1000 ms do not: at most 3 attempts, never the 11 allowed.
+  t.true(attempts >= 1 && attempts <= 3, `attempts bounded by the budget (got ${attempts})`);
   t.is(s.store.events(s.projectId).length, 0);
   await backend.close();
 });

@@ -86,6 +86,7 @@ export function slugify(name: string): string {
 export class ServerStore {
   readonly db: Database.Database;
   private heads = new Map<string, number>();
+  private stmts = new Map<string, Database.Statement>();
   private memberSeq = 0;
 
   constructor(file: string) {
@@ -100,23 +101,30 @@ export class ServerStore {
     this.db.close();
   }
 
+  /** Prepared statements cached by SQL text (the hot push/pull paths run them per event). */
+  private q(sql: string): Database.Statement {
+    let st = this.stmts.get(sql);
+    if (!st) this.stmts.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   // ---- users and keys ----
   userByEmail(email: string): UserRow | undefined {
-    return this.db.prepare('SELECT * FROM users WHERE email = ? COLLATE NOCASE').get(email.trim()) as UserRow | undefined;
+    return this.q('SELECT * FROM users WHERE email = ? COLLATE NOCASE').get(email.trim()) as UserRow | undefined;
   }
 
   userById(id: string): UserRow | undefined {
-    return this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return this.q('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
   }
 
   /** Idempotent, like `td-sync admin create-user`; the first user ever becomes an admin. */
   createUser(email: string, opts: {admin?: boolean} = {}): UserRow {
     const existing = this.userByEmail(email);
     if (existing) {
-      if (opts.admin && !existing.is_admin) this.db.prepare('UPDATE users SET is_admin = 1 WHERE id = ?').run(existing.id);
+      if (opts.admin && !existing.is_admin) this.q('UPDATE users SET is_admin = 1 WHERE id = ?').run(existing.id);
       return this.userById(existing.id)!;
     }
-    const first = (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as {n: number}).n === 0;
+    const first = (this.q('SELECT COUNT(*) AS n FROM users').get() as {n: number}).n === 0;
     const id = `u_${hex(8)}`;
     this.db
       .prepare('INSERT INTO users (id, email, is_admin, created_at) VALUES (?, ?, ?, ?)')
@@ -137,27 +145,27 @@ export class ServerStore {
   }
 
   keyByPlaintext(key: string): KeyRow | undefined {
-    return this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(sha256(key)) as KeyRow | undefined;
+    return this.q('SELECT * FROM api_keys WHERE key_hash = ?').get(sha256(key)) as KeyRow | undefined;
   }
 
   touchKey(id: string): void {
-    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+    this.q('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(new Date().toISOString(), id);
   }
 
   setKeyExpiry(id: string, at: Date): void {
-    this.db.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').run(at.toISOString(), id);
+    this.q('UPDATE api_keys SET expires_at = ? WHERE id = ?').run(at.toISOString(), id);
   }
 
   revokeKey(id: string): void {
-    this.db.prepare('DELETE FROM api_keys WHERE id = ?').run(id);
+    this.q('DELETE FROM api_keys WHERE id = ?').run(id);
   }
 
   keysNamed(name: string): KeyRow[] {
-    return this.db.prepare('SELECT * FROM api_keys WHERE name = ?').all(name) as KeyRow[];
+    return this.q('SELECT * FROM api_keys WHERE name = ?').all(name) as KeyRow[];
   }
 
   markVerified(userId: string): void {
-    this.db.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').run(nowIso(), userId);
+    this.q('UPDATE users SET email_verified_at = ? WHERE id = ?').run(nowIso(), userId);
   }
 
   // ---- projects and members ----
@@ -165,17 +173,17 @@ export class ServerStore {
     const id = `p_${hex(8)}`;
     const base = slugify(name) || id;
     let slug = base;
-    for (let n = 2; this.db.prepare('SELECT 1 FROM projects WHERE slug = ?').get(slug); n++) slug = `${base}-${n}`;
+    for (let n = 2; this.q('SELECT 1 FROM projects WHERE slug = ?').get(slug); n++) slug = `${base}-${n}`;
     const now = nowIso();
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO projects (id, name, description, slug, created_at, updated_at) VALUES (?,?,?,?,?,?)').run(id, name, description, slug, now, now);
-      this.db.prepare('INSERT INTO memberships (project_id, user_id, role, invited_by, created_at, seq) VALUES (?,?,?,?,?,?)').run(id, ownerId, 'owner', '', now, ++this.memberSeq);
+      this.q('INSERT INTO projects (id, name, description, slug, created_at, updated_at) VALUES (?,?,?,?,?,?)').run(id, name, description, slug, now, now);
+      this.q('INSERT INTO memberships (project_id, user_id, role, invited_by, created_at, seq) VALUES (?,?,?,?,?,?)').run(id, ownerId, 'owner', '', now, ++this.memberSeq);
     })();
     return this.project(id)!;
   }
 
   project(id: string): ProjectRow | undefined {
-    return this.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+    return this.q('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
   }
 
   projectsOf(userId: string): ProjectRow[] {
@@ -186,16 +194,16 @@ export class ServerStore {
 
   updateProject(id: string, name?: string, description?: string): ProjectRow {
     const p = this.project(id)!;
-    this.db.prepare('UPDATE projects SET name = ?, description = ?, updated_at = ? WHERE id = ?').run(name ?? p.name, description ?? p.description, nowIso(), id);
+    this.q('UPDATE projects SET name = ?, description = ?, updated_at = ? WHERE id = ?').run(name ?? p.name, description ?? p.description, nowIso(), id);
     return this.project(id)!;
   }
 
   softDeleteProject(id: string): boolean {
-    return this.db.prepare('UPDATE projects SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(nowIso(), id).changes === 1;
+    return this.q('UPDATE projects SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(nowIso(), id).changes === 1;
   }
 
   role(projectId: string, userId: string): Role | undefined {
-    const r = this.db.prepare('SELECT role FROM memberships WHERE project_id = ? AND user_id = ?').get(projectId, userId) as {role: Role} | undefined;
+    const r = this.q('SELECT role FROM memberships WHERE project_id = ? AND user_id = ?').get(projectId, userId) as {role: Role} | undefined;
     return r?.role;
   }
 
@@ -207,27 +215,27 @@ export class ServerStore {
 
   addMember(projectId: string, userId: string, role: Role, invitedBy: string): {created_at: string} {
     const now = nowIso();
-    this.db.prepare('INSERT INTO memberships (project_id, user_id, role, invited_by, created_at, seq) VALUES (?,?,?,?,?,?)').run(projectId, userId, role, invitedBy, now, ++this.memberSeq);
+    this.q('INSERT INTO memberships (project_id, user_id, role, invited_by, created_at, seq) VALUES (?,?,?,?,?,?)').run(projectId, userId, role, invitedBy, now, ++this.memberSeq);
     return {created_at: now};
   }
 
   ownerCount(projectId: string): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM memberships WHERE project_id = ? AND role = 'owner'").get(projectId) as {n: number}).n;
+    return (this.q("SELECT COUNT(*) AS n FROM memberships WHERE project_id = ? AND role = 'owner'").get(projectId) as {n: number}).n;
   }
 
   setRole(projectId: string, userId: string, role: Role): void {
-    this.db.prepare('UPDATE memberships SET role = ? WHERE project_id = ? AND user_id = ?').run(role, projectId, userId);
+    this.q('UPDATE memberships SET role = ? WHERE project_id = ? AND user_id = ?').run(role, projectId, userId);
   }
 
   removeMember(projectId: string, userId: string): void {
-    this.db.prepare('DELETE FROM memberships WHERE project_id = ? AND user_id = ?').run(projectId, userId);
+    this.q('DELETE FROM memberships WHERE project_id = ? AND user_id = ?').run(projectId, userId);
   }
 
   // ---- events ----
   head(projectId: string): number {
     let h = this.heads.get(projectId);
     if (h === undefined) {
-      h = (this.db.prepare('SELECT COALESCE(MAX(server_seq),0) AS h FROM events WHERE project_id = ?').get(projectId) as {h: number}).h;
+      h = (this.q('SELECT COALESCE(MAX(server_seq),0) AS h FROM events WHERE project_id = ?').get(projectId) as {h: number}).h;
       this.heads.set(projectId, h);
     }
     return h;
@@ -267,21 +275,21 @@ export class ServerStore {
       return this.db
         .prepare('SELECT * FROM events WHERE project_id = ? AND server_seq > ? AND device_id != ? ORDER BY server_seq LIMIT ?')
         .all(projectId, after, exclude, limit) as EventRow[];
-    return this.db.prepare('SELECT * FROM events WHERE project_id = ? AND server_seq > ? ORDER BY server_seq LIMIT ?').all(projectId, after, limit) as EventRow[];
+    return this.q('SELECT * FROM events WHERE project_id = ? AND server_seq > ? ORDER BY server_seq LIMIT ?').all(projectId, after, limit) as EventRow[];
   }
 
   status(projectId: string): {count: number; last: number; lastTime?: string} {
     const r = this.db
       .prepare('SELECT COUNT(*) AS n, COALESCE(MAX(server_seq),0) AS last FROM events WHERE project_id = ?')
       .get(projectId) as {n: number; last: number};
-    const t = this.db.prepare('SELECT server_timestamp FROM events WHERE project_id = ? ORDER BY server_seq DESC LIMIT 1').get(projectId) as
+    const t = this.q('SELECT server_timestamp FROM events WHERE project_id = ? ORDER BY server_seq DESC LIMIT 1').get(projectId) as
       | {server_timestamp: string}
       | undefined;
     return {count: r.n, last: r.last, lastTime: t?.server_timestamp};
   }
 
   events(projectId: string): EventRow[] {
-    return this.db.prepare('SELECT * FROM events WHERE project_id = ? ORDER BY server_seq').all(projectId) as EventRow[];
+    return this.q('SELECT * FROM events WHERE project_id = ? ORDER BY server_seq').all(projectId) as EventRow[];
   }
 
   /** Upsert a device's cursor (the real server overwrites it with each push's highest seq). */
@@ -292,15 +300,15 @@ export class ServerStore {
   }
 
   cursor(projectId: string, deviceId: string): number | undefined {
-    const r = this.db.prepare('SELECT last_server_seq FROM sync_cursors WHERE project_id = ? AND device_id = ?').get(projectId, deviceId) as {last_server_seq: number} | undefined;
+    const r = this.q('SELECT last_server_seq FROM sync_cursors WHERE project_id = ? AND device_id = ?').get(projectId, deviceId) as {last_server_seq: number} | undefined;
     return r?.last_server_seq;
   }
 
   getMeta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as {value: string} | undefined)?.value;
+    return (this.q('SELECT value FROM meta WHERE key = ?').get(key) as {value: string} | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+    this.q('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
 }
