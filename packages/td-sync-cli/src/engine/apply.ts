@@ -19,7 +19,7 @@
 import type Database from 'better-sqlite3';
 import {deterministicId, normalizeEntityType, unwrapIssue, type EntityType, type JsonObject, type SyncEvent} from 'td-sync-sdk';
 import {parseTdTime} from '../store/index.js';
-import {childTables, defaultValue, eventTimeText, LOCAL_ONLY, readRow, scrub, tableInfo, toSqlValue, type Column, type TableInfo} from './tables.js';
+import {childTables, defaultValue, sql, eventTimeText, LOCAL_ONLY, readRow, scrub, tableInfo, toSqlValue, type Column, type TableInfo} from './tables.js';
 
 const CANONICAL = new Set(['create', 'update', 'delete', 'soft_delete', 'restore']);
 
@@ -84,7 +84,7 @@ function orphanDetail(db: Database.Database, prep: Prepared, data: JsonObject, c
     if (cascadeOnly && fk.onDelete.toUpperCase() !== 'CASCADE') continue;
     const v = data[fk.from];
     if (!((typeof v === 'string' && v !== '') || typeof v === 'number')) continue;
-    const exists = db.prepare(`SELECT 1 FROM ${fk.table} WHERE ${fk.to} = ?`).get(v);
+    const exists = sql(db, `SELECT 1 FROM ${fk.table} WHERE ${fk.to} = ?`).get(v);
     if (!exists) return `orphaned ${prep.table}/${prep.id}: ${fk.from} references missing ${fk.table}/${v}`;
   }
   return undefined;
@@ -103,12 +103,12 @@ function upsert(db: Database.Database, prep: Prepared, mustExist: boolean): Tota
   }
   const cols = knownKeys(prep, data);
   const values = cols.map((c) => toSqlValue(prep.table, prep.info.columns.get(c)!, data[c]));
-  db.prepare(`INSERT OR REPLACE INTO ${prep.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values);
+  sql(db, `INSERT OR REPLACE INTO ${prep.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values);
   return {kind: 'applied', replaced: existing};
 }
 
 function wouldCycle(db: Database.Database, issueId: string, dependsOn: string): boolean {
-  const next = db.prepare("SELECT depends_on_id AS d FROM issue_dependencies WHERE issue_id = ? AND relation_type = 'depends_on'");
+  const next = sql(db, "SELECT depends_on_id AS d FROM issue_dependencies WHERE issue_id = ? AND relation_type = 'depends_on'");
   const seen = new Set<string>();
   const queue = [dependsOn];
   while (queue.length > 0) {
@@ -131,7 +131,7 @@ export function applyTotal(db: Database.Database, prep: Prepared, ev: SyncEvent)
         const a = String(d.issue_id ?? '');
         const b = String(d.depends_on_id ?? '');
         if (rel === 'depends_on' && a && b && wouldCycle(db, a, b)) {
-          if (`${a}|${b}` < `${b}|${a}`) db.prepare('DELETE FROM issue_dependencies WHERE issue_id = ? AND depends_on_id = ?').run(b, a);
+          if (`${a}|${b}` < `${b}|${a}`) sql(db, 'DELETE FROM issue_dependencies WHERE issue_id = ? AND depends_on_id = ?').run(b, a);
           else return {kind: 'applied'};
         }
       }
@@ -144,7 +144,7 @@ export function applyTotal(db: Database.Database, prep: Prepared, ev: SyncEvent)
         if (cols.length > 0) {
           try {
             const values = cols.map((c) => toSqlValue(prep.table, prep.info.columns.get(c)!, changes[c]));
-            const r = db.prepare(`UPDATE ${prep.table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...values, prep.id);
+            const r = sql(db, `UPDATE ${prep.table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...values, prep.id);
             if (r.changes > 0) return {kind: 'applied'};
           } catch {
             /* td falls back to replace-if-exists */
@@ -154,15 +154,15 @@ export function applyTotal(db: Database.Database, prep: Prepared, ev: SyncEvent)
       return upsert(db, prep, true);
     }
     case 'delete':
-      if (prep.table === 'issues') db.prepare("UPDATE issues SET parent_id = '' WHERE parent_id = ?").run(prep.id);
-      db.prepare(`DELETE FROM ${prep.table} WHERE id = ?`).run(prep.id);
+      if (prep.table === 'issues') sql(db, "UPDATE issues SET parent_id = '' WHERE parent_id = ?").run(prep.id);
+      sql(db, `DELETE FROM ${prep.table} WHERE id = ?`).run(prep.id);
       return {kind: 'applied'};
     case 'soft_delete':
-      db.prepare(`UPDATE ${prep.table} SET deleted_at = ? WHERE id = ?`).run(eventTimeText(ev.clientTimestamp, parseTdTime), prep.id);
+      sql(db, `UPDATE ${prep.table} SET deleted_at = ? WHERE id = ?`).run(eventTimeText(ev.clientTimestamp, parseTdTime), prep.id);
       return {kind: 'applied'};
     case 'restore': {
       const t = eventTimeText(ev.clientTimestamp, parseTdTime);
-      db.prepare(`UPDATE ${prep.table} SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(t, prep.id);
+      sql(db, `UPDATE ${prep.table} SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(t, prep.id);
       return {kind: 'applied'};
     }
     default:
@@ -264,8 +264,8 @@ export function registerWrites(prep: Prepared, ev: SyncEvent): Map<string, unkno
 
 /** Write the registers the event wins. Returns whether any changed. */
 export function ingest(db: Database.Database, table: string, id: string, writes: Map<string, unknown>, stamp: string): boolean {
-  const get = db.prepare('SELECT stamp FROM td_sync_field_stamps WHERE entity_type = ? AND entity_id = ? AND field = ?');
-  const put = db.prepare('INSERT OR REPLACE INTO td_sync_field_stamps (entity_type, entity_id, field, stamp, value) VALUES (?, ?, ?, ?, ?)');
+  const get = sql(db, 'SELECT stamp FROM td_sync_field_stamps WHERE entity_type = ? AND entity_id = ? AND field = ?');
+  const put = sql(db, 'INSERT OR REPLACE INTO td_sync_field_stamps (entity_type, entity_id, field, stamp, value) VALUES (?, ?, ?, ?, ?)');
   let changed = false;
   for (const [field, value] of writes) {
     const cur = get.get(table, id, field) as {stamp: string} | undefined;
@@ -278,7 +278,7 @@ export function ingest(db: Database.Database, table: string, id: string, writes:
 
 /** Newest stamp of any register of an entity. */
 export function newestStamp(db: Database.Database, table: string, id: string): string | undefined {
-  return (db.prepare('SELECT MAX(stamp) AS s FROM td_sync_field_stamps WHERE entity_type = ? AND entity_id = ?').get(table, id) as {s: string | null}).s ?? undefined;
+  return (sql(db, 'SELECT MAX(stamp) AS s FROM td_sync_field_stamps WHERE entity_type = ? AND entity_id = ?').get(table, id) as {s: string | null}).s ?? undefined;
 }
 
 export type MaterializeResult = 'present' | 'absent' | 'waiting_parent' | 'untouched';
@@ -291,7 +291,7 @@ export function materialize(db: Database.Database, table: EntityType, id: string
   const info = tableInfo(db, table);
   if (!info) return 'untouched';
   const regs = new Map(
-    (db.prepare('SELECT field, value FROM td_sync_field_stamps WHERE entity_type = ? AND entity_id = ?').all(table, id) as Array<{field: string; value: string}>).map(
+    (sql(db, 'SELECT field, value FROM td_sync_field_stamps WHERE entity_type = ? AND entity_id = ?').all(table, id) as Array<{field: string; value: string}>).map(
       (r) => [r.field, JSON.parse(r.value) as unknown],
     ),
   );
@@ -304,14 +304,14 @@ export function materialize(db: Database.Database, table: EntityType, id: string
     const a = String(value('issue_id') ?? '');
     const b = String(value('depends_on_id') ?? '');
     const reverse = deterministicId.dependency(b, a, 'depends_on');
-    const rev = db.prepare("SELECT value FROM td_sync_field_stamps WHERE entity_type = 'issue_dependencies' AND entity_id = ? AND field = ?").get(reverse, ALIVE) as {value: string} | undefined;
+    const rev = sql(db, "SELECT value FROM td_sync_field_stamps WHERE entity_type = 'issue_dependencies' AND entity_id = ? AND field = ?").get(reverse, ALIVE) as {value: string} | undefined;
     if (reverse !== id && rev?.value === 'true' && `${b}|${a}` < `${a}|${b}`) alive = false;
   }
   if (alive) {
     for (const fk of info.fks) {
       const v = value(fk.from);
       if (!((typeof v === 'string' && v !== '') || typeof v === 'number')) continue;
-      if (!db.prepare(`SELECT 1 FROM ${fk.table} WHERE ${fk.to} = ?`).get(v)) {
+      if (!sql(db, `SELECT 1 FROM ${fk.table} WHERE ${fk.to} = ?`).get(v)) {
         alive = false;
         waiting = true;
         break;
@@ -320,19 +320,19 @@ export function materialize(db: Database.Database, table: EntityType, id: string
   }
   const after: MaterializeResult[] = [];
   if (!alive) {
-    if (existing) db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(id);
+    if (existing) sql(db, `DELETE FROM ${table} WHERE id = ?`).run(id);
   } else {
     const local = new Set(LOCAL_ONLY[table] ?? []);
     if (existing) {
       const cols = info.columnNames.filter((c) => c !== 'id' && !local.has(c) && regs.has(c) && !sameValue(existing[c], regs.get(c)));
-      if (cols.length > 0) db.prepare(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map((c) => regs.get(c) as never), id);
+      if (cols.length > 0) sql(db, `UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map((c) => regs.get(c) as never), id);
     } else {
       const cols = info.columnNames.filter((c) => c === 'id' || regs.has(c));
       const vals = cols.map((c) => (c === 'id' ? id : regs.get(c)));
-      db.prepare(`INSERT OR REPLACE INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...(vals as never[]));
+      sql(db, `INSERT OR REPLACE INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...(vals as never[]));
       // Rows that were waiting for this one.
       const find = (t: string, c: string) =>
-        db.prepare('SELECT entity_id AS id FROM td_sync_field_stamps WHERE entity_type = ? AND field = ? AND value = ?').all(t, c, JSON.stringify(id)) as Array<{id: string}>;
+        sql(db, 'SELECT entity_id AS id FROM td_sync_field_stamps WHERE entity_type = ? AND field = ? AND value = ?').all(t, c, JSON.stringify(id)) as Array<{id: string}>;
       for (const child of childTables(db, table)) for (const r of find(child.table, child.column)) after.push(materialize(db, child.table, r.id, visited));
     }
   }

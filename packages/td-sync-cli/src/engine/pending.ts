@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import {normalizeAction, normalizeEntityType, PermanentError, type EventPayload, type JsonObject, type SyncEvent} from 'td-sync-sdk';
 import {newId, parseTdTime, type Store} from '../store/index.js';
-import {scrub} from './tables.js';
+import {scrub, sql} from './tables.js';
 import {isHttp} from './targets.js';
 
 export interface ActionRow {
@@ -37,7 +37,7 @@ export function pendingRows(db: Database.Database, targetId: string, backendName
 /** Pending rows of one entity (for conflict detection). */
 export function pendingRowsFor(db: Database.Database, targetId: string, backendName: string, entityId: string): ActionRow[] {
   const params = isHttp(backendName) ? {id: entityId} : {target: targetId, id: entityId};
-  return db.prepare(`SELECT ${COLS} FROM action_log a WHERE a.entity_id = @id AND ${pendingWhere(backendName)} ORDER BY a.rowid`).all(params) as ActionRow[];
+  return sql(db, `SELECT ${COLS} FROM action_log a WHERE a.entity_id = @id AND ${pendingWhere(backendName)} ORDER BY a.rowid`).all(params) as ActionRow[];
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import {payloadToWire, type JsonObject, type SyncEvent} from 'td-sync-sdk';
+import {sql} from './tables.js';
 
 export const numericSeq = (seq: unknown): number | undefined => {
   if (typeof seq === 'number' && Number.isInteger(seq) && seq > 0) return seq;
@@ -25,10 +26,10 @@ export interface ConflictRecord {
 export function recordConflict(db: Database.Database, c: ConflictRecord): void {
   const remote = JSON.stringify(c.event.payload.newData ?? null);
   const local = JSON.stringify(c.local ?? null);
-  db.prepare('INSERT INTO sync_conflicts (entity_type, entity_id, server_seq, local_data, remote_data, overwritten_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+  sql(db, 'INSERT INTO sync_conflicts (entity_type, entity_id, server_seq, local_data, remote_data, overwritten_at) VALUES (?, ?, ?, ?, ?, ?)').run(
     c.event.entityType, c.event.entityId, numericSeq(c.event.remoteSeq) ?? 0, local, remote, new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ''),
   );
-  db.prepare(
+  sql(db, 
     'INSERT INTO td_sync_conflicts (target, entity_type, entity_id, remote_seq, resolution, resolved_by, local_data, remote_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(c.target, c.event.entityType, c.event.entityId, seqText(c.event.remoteSeq), c.resolution, c.resolvedBy, local, remote);
 }
@@ -45,19 +46,19 @@ function wirePayload(ev: SyncEvent): string | null {
 
 export function recordSkip(db: Database.Database, target: string, ev: SyncEvent, reason: SkipReason, error: string): void {
   const payload = wirePayload(ev);
-  db.prepare(
+  sql(db, 
     'INSERT INTO td_sync_skipped (target, remote_seq, device_id, action_type, entity_type, entity_id, reason, error, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(target, seqText(ev.remoteSeq), String(ev.deviceId ?? ''), String(ev.actionType ?? ''), String(ev.entityType ?? ''), String(ev.entityId ?? ''), reason, error, payload);
   const seq = numericSeq(ev.remoteSeq);
   if (seq !== undefined) {
-    db.prepare(
+    sql(db, 
       'INSERT OR REPLACE INTO sync_skipped_events (server_seq, device_id, action_type, entity_type, entity_id, reason, error, payload, skipped_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(seq, String(ev.deviceId ?? ''), String(ev.actionType ?? ''), String(ev.entityType ?? ''), String(ev.entityId ?? ''), reason, error, payload, new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ''));
   }
 }
 
 export function recordHistory(db: Database.Database, direction: 'push' | 'pull', ev: SyncEvent, seq: unknown, deviceId: string): void {
-  db.prepare('INSERT INTO sync_history (direction, action_type, entity_type, entity_id, server_seq, device_id) VALUES (?, ?, ?, ?, ?, ?)').run(
+  sql(db, 'INSERT INTO sync_history (direction, action_type, entity_type, entity_id, server_seq, device_id) VALUES (?, ?, ?, ?, ?, ?)').run(
     direction, String(ev.actionType), String(ev.entityType), String(ev.entityId), numericSeq(seq) ?? null, deviceId,
   );
 }

@@ -11,6 +11,7 @@ import {parseTdTime, type Store} from '../store/index.js';
 import {applyUnordered, newestStamp, prepare, stampOf, stampTime} from './apply.js';
 import {buildEvent, type ActionRow} from './pending.js';
 import {ensureEngineTables} from './schema.js';
+import {sql} from './tables.js';
 
 /** Give `ev` (a local event) its stamp time and apply it to the registers; records the stamp. */
 export function stampAndIngest(db: Database.Database, ev: SyncEvent, rowTime: Date | undefined, now: Date): string {
@@ -29,7 +30,7 @@ export function stampAndIngest(db: Database.Database, ev: SyncEvent, rowTime: Da
     }
   }
   const iso = t.toISOString();
-  db.prepare('INSERT OR REPLACE INTO td_sync_local_stamps (action_rowid, client_timestamp) VALUES (?, ?)').run(ev.clientActionId, iso);
+  sql(db, 'INSERT OR REPLACE INTO td_sync_local_stamps (action_rowid, client_timestamp) VALUES (?, ?)').run(ev.clientActionId, iso);
   if (prep) {
     const stamped = {...ev, clientTimestamp: iso};
     db.exec('SAVEPOINT td_sync_stamp');

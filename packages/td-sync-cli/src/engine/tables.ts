@@ -42,6 +42,22 @@ export const ENTITY_LABEL: Record<EntityType, string> = {
 };
 
 const cache = new WeakMap<Database.Database, Map<string, TableInfo>>();
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A prepared statement cached per connection (the apply path runs the same few SQL texts per event). */
+export function sql(db: Database.Database, text: string): Database.Statement {
+  let perDb = statements.get(db);
+  if (!perDb) {
+    perDb = new Map();
+    statements.set(db, perDb);
+  }
+  let s = perDb.get(text);
+  if (!s) {
+    s = db.prepare(text);
+    perDb.set(text, s);
+  }
+  return s;
+}
 
 export function isEntityType(value: string): value is EntityType {
   return (ENTITY_TYPES as readonly string[]).includes(value);
@@ -148,7 +164,7 @@ export function rowToJson(db: Database.Database, table: string, row: Record<stri
 }
 
 export function readRow(db: Database.Database, table: EntityType, id: string): Record<string, unknown> | undefined {
-  return db.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+  return sql(db, `SELECT * FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
 }
 
 /** Time text td's inbound soft delete / restore writes: `YYYY-MM-DD HH:MM:SS+00:00` (seconds, UTC). */
