@@ -47,8 +47,9 @@ export class Project {
     return this.backend;
   }
 
+  /** td's clock: the emulator's (plus a tick), so local and GitHub times compare as in real life. */
   private stamp(): string {
-    return new Date(Date.UTC(2026, 0, 1) + ++seq * 1000).toISOString();
+    return new Date(this.em.now().getTime() + (++seq % 1000)).toISOString();
   }
 
   private emit(entityType: Entity, actionType: SyncEvent['actionType'], entityId: string, newData: JsonObject | null, previousData: JsonObject | null, sourceAction?: string): SyncEvent {

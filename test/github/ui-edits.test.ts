@@ -97,3 +97,28 @@ test('issues created in the UI with the managed label (or all, per config) becom
   t.true(gh.labels.includes('td:in-progress'));
   t.deepEqual(await a.pull(), []);
 });
+
+test('both sides changed the same field: the later change wins on both sides', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  const a = new Project(em, 'A', fastConfig(em));
+  const x = a.createIssue({title: 'Start', priority: 'P2'});
+  const y = a.createIssue({title: 'Other', priority: 'P2'});
+  await a.sync();
+  const [gx, gy] = em.issues('acme/app');
+  // x: the person edits first, td later -> td wins
+  em.advanceClock(2000);
+  em.ui.editIssue('acme/app', gx!.number, {title: 'Person first'});
+  em.advanceClock(2000);
+  a.updateIssue(x.id as string, {title: 'td later'});
+  // y: td edits first, the person later -> the person wins
+  a.updateIssue(y.id as string, {title: 'td first'});
+  em.advanceClock(2000);
+  em.ui.editIssue('acme/app', gy!.number, {title: 'Person later'});
+  await a.sync();
+  const issues = em.issues('acme/app');
+  t.is(issues.find((i) => i.id === gx!.id)!.title, 'td later');
+  t.is(issues.find((i) => i.id === gy!.id)!.title, 'Person later');
+  t.is(a.rows.issues.get(x.id as string)!.title, 'td later');
+  t.is(a.rows.issues.get(y.id as string)!.title, 'Person later', 'the newer person edit came back to td');
+});

@@ -356,11 +356,17 @@ export class Pusher {
       const next: RemoteIssue = {...cur, labels: {nodes: [...(cur.labels?.nodes ?? [])]}};
       const kept = new Set<string>();
       this.keptPerson.set(t.tdId, kept);
+      // Both sides changed a field since the last sync: the later change wins (the engine's
+      // last-writer-wins by time), so td and GitHub agree; a person's newer value then reaches td
+      // on pull as an update, where the engine's conflict detection and onConflict see it.
+      const lastStamp = Date.parse(t.events[t.events.length - 1]?.clientTimestamp ?? '');
+      const remoteNewer = Number.isFinite(lastStamp) && Date.parse(cur.updatedAt) > lastStamp;
+      const personWins = (personChanged: boolean, tdChanged: boolean) => personChanged && (!tdChanged || remoteNewer);
       // title
       const shown = shownTitle(d.title);
       const tdChangedTitle = !snap || shown !== snap.title;
       const personChangedTitle = Boolean(snap) && normalizeText(cur.title) !== snap!.title;
-      const title = personChangedTitle && !tdChangedTitle ? cur.title : shown;
+      const title = personWins(personChangedTitle, tdChangedTitle) ? normalizeText(cur.title) : shown;
       if (title !== shown) kept.add('title');
       // text outside the block
       const parsed = parseBody(cur.body);
@@ -368,8 +374,8 @@ export class Pusher {
       const headLen = snap?.headLength;
       const personText = parsed.text + (snap?.block?.overflow?.description && base ? String(base.description ?? '').slice(headLen ?? 0) : '');
       const personChangedText = Boolean(base) && personText !== String(base!.description ?? '');
-      const text = personChangedText && !tdChangedText ? personText : d.text;
-      if (personChangedText && !tdChangedText) kept.add('description');
+      const text = personWins(personChangedText, tdChangedText) ? personText : d.text;
+      if (personWins(personChangedText, tdChangedText)) kept.add('description');
       const draftForBlock: IssueDraft = {...d, text, row: {...d.row, title: title === shown ? d.row.title ?? d.title : title}};
       const fit = fitBody(text, blockFor(draftForBlock, title), this.depViews(t.deps));
       this.overflowWanted.set(t.tdId, fit.overflow);
@@ -392,8 +398,9 @@ export class Pusher {
         const tdSame = snap && JSON.stringify(want) === JSON.stringify(was);
         const personMoved = snap && JSON.stringify(have) !== JSON.stringify(was);
         // A person choosing another value is kept; a label that vanished (deleted) is td's to restore.
-        if (tdSame && personMoved && have.length > 0) kept.add(kind);
-        for (const n of tdSame && personMoved && have.length > 0 ? have : want) target.add(n);
+        const keepHave = have.length > 0 && personWins(Boolean(personMoved), !tdSame);
+        if (keepHave) kept.add(kind);
+        for (const n of keepHave ? have : want) target.add(n);
       }
       const toAdd = [...target].filter((n) => !curOwned.some((l) => l.name === n));
       const toRemove = curOwned.filter((l) => !target.has(l.name));
@@ -409,7 +416,7 @@ export class Pusher {
       const curClosedAs = cur.state === 'OPEN' ? 'OPEN' : cur.stateReason === 'NOT_PLANNED' ? 'NOT_PLANNED' : 'COMPLETED';
       const want = d.state === 'OPEN' ? 'OPEN' : d.stateReason === 'NOT_PLANNED' ? 'NOT_PLANNED' : 'COMPLETED';
       const baseAs = base ? (base.deleted_at ? 'NOT_PLANNED' : base.status === 'closed' ? 'COMPLETED' : 'OPEN') : undefined;
-      const keepPerson = baseAs !== undefined && want === baseAs && curClosedAs !== baseAs;
+      const keepPerson = baseAs !== undefined && personWins(curClosedAs !== baseAs, want !== baseAs);
       if (keepPerson) for (const k of ['status', 'closed_at', 'deleted_at']) kept.add(k);
       if (!keepPerson && want !== curClosedAs) {
         if (cur.state === 'CLOSED') add(t, {field: 'reopenIssue', inputType: 'ReopenIssueInput', input: {issueId: cur.id}, selection: SELECT.issueStamp});
@@ -424,8 +431,9 @@ export class Pusher {
       const baseParent = snap ? snap.parentNode : undefined;
       const personMovedParent = baseParent !== undefined && curParent !== baseParent;
       const tdMovedParent = baseParent === undefined || wantParent !== baseParent;
-      if (personMovedParent && !tdMovedParent) kept.add('parent_id');
-      if (wantParent !== curParent && !(personMovedParent && !tdMovedParent)) {
+      const keepParent = personWins(personMovedParent, tdMovedParent);
+      if (keepParent) kept.add('parent_id');
+      if (wantParent !== curParent && !keepParent) {
         if (wantParent && (!d.parentTdId || wantParent !== cur.id)) {
           add(t, {field: 'addSubIssue', inputType: 'AddSubIssueInput', input: {issueId: wantParent, subIssueId: cur.id, replaceParent: true}, selection: SELECT.subIssue});
           next.parent = {id: wantParent};
