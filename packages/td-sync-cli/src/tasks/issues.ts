@@ -452,17 +452,23 @@ export function approveIssue(store: Store, rawId: string, o: ApproveOptions = {}
       const changes: Partial<IssueRow> = decision === 'approved' ? {reviewer_session: me, reviewed_at: sqliteTime(tx.now)} : {};
       const after = writeIssue(tx, id, changes, decision === 'approved' ? 'review_approve' : 'review_changes_requested', {expectedStatus: 'in_review', wrapper: {createdReviewId: reviewId, priorActiveReviewId: prior}});
       recordSessionAction(tx.db, id, me, decision === 'approved' ? 'review_approved' : 'review_changes_requested', tx.now);
-      const msg = decision === 'approved' ? `Review recorded: approved${reviewedBy ? ` (reviewed by ${reviewedBy})` : ''}: ${reason}` : `Review recorded: changes requested: ${reason}`;
+      const msg = reviewedBy ? `Review recorded (${decision}) by ${reviewedBy}: ${reason}` : `Review recorded (${decision}): ${reason}`;
       insertLog(tx.db, id, me, msg, 'progress', tx.now);
-      const extra: Record<string, unknown> = {reviewer: me, decision, review_id: reviewId};
+      const extra: Record<string, unknown> = {reviewer: me, decision};
       if (reviewedBy) extra.reviewed_by = reviewedBy;
       if (el.selfReview) extra.self_review = true;
-      return done(id, envelope('review_recorded', issueJson(after), extra), [`REVIEW RECORDED ${id} (${decision}, reviewer: ${me})`]);
+      const line = reviewedBy ? `REVIEW RECORDED ${id} (decision: ${decision}, reviewed by ${reviewedBy}, recorded by ${me})` : `REVIEW RECORDED ${id} (decision: ${decision}, reviewer: ${me})`;
+      return done(id, envelope('review_recorded', issueJson(after), extra), [line]);
     }
 
     // Mode C: close on a recorded approval.
-    if (issue.status === 'in_review' && active && !minor) {
-      if (active.reviewer_session !== me && !reason) return fail(id, 'invalid_input', `closing ${id} on review ${active.id} by ${active.reviewer_session} requires --reason`);
+    if (issue.status === 'in_review' && active) {
+      if (reviewedBy) {
+        return fail(id, 'invalid_input', `--reviewed-by is ignored for ${id}: it already has a recorded approval by ${active.reviewer_session} (review ${active.id}), and this close records no new review`);
+      }
+      if (active.reviewer_session !== me && !reason) {
+        return fail(id, 'invalid_input', `close-using-recorded-approval requires --reason when closer (${me}) != reviewer (${active.reviewer_session}) for ${id}`);
+      }
       const after = writeIssue(tx, id, {status: 'closed', closed_by_session: me, closed_at: sqliteTime(tx.now)}, 'close_after_review', {expectedStatus: 'in_review', wrapper: {}});
       recordSessionAction(tx.db, id, me, 'closed', tx.now);
       insertLog(tx.db, id, me, `Closed after review ${active.id} (by ${active.reviewer_session})${reason ? `: ${reason}` : ''}`, 'progress', tx.now);
