@@ -148,7 +148,11 @@ export class Device<Remote> {
     const s = this.scenario;
     s.check(result && Array.isArray(result.acks) && Array.isArray(result.rejections), `${what}: push() must return {acks: [], rejections: []}, got ${preview(result)}`);
     const answered = new Set<number>();
-    for (const a of result.acks) answered.add(a.clientActionId);
+    const asked = new Set(sent.map((e) => e.clientActionId));
+    for (const a of result.acks) {
+      s.check(asked.has(a.clientActionId), `${what}: acknowledged clientActionId ${a.clientActionId}, which was not in the batch`);
+      answered.add(a.clientActionId);
+    }
     for (const r of result.rejections) {
       s.check(r.reason === 'duplicate', `${what}: the backend rejected event ${r.clientActionId} (${r.reason}${r.message ? `: ${r.message}` : ''}); a conforming backend stores every well-formed event`);
       answered.add(r.clientActionId);
