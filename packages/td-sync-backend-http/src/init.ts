@@ -7,7 +7,7 @@ import {basename} from 'node:path';
 import {AuthError, ConfigError, type InitContext, type InitQuestion, type JsonObject} from 'td-sync-sdk';
 import {resolveAuth} from './auth.js';
 import {TdSyncClient} from './client.js';
-import {defaultServerUrl, normalizeUrl, urlProblem} from './config.js';
+import {DEFAULT_URL, defaultServerUrl, normalizeUrl, urlProblem} from './config.js';
 
 export interface RemoteProject {
   id: string;
@@ -40,8 +40,23 @@ export async function getProject(client: TdSyncClient, id: string): Promise<Remo
   return res.body;
 }
 
+/**
+ * The URL to suggest: this project's setting, else td's (TD_SYNC_URL, sync.url), else the server the
+ * logged-in key belongs to (auth.json server_url), else td's default. `known` is false only for the
+ * bare default: we never send the key to a server nobody named.
+ */
+async function suggestedUrl(context: InitContext): Promise<{url: string; known: boolean}> {
+  if (typeof context.existing.url === 'string' && context.existing.url) return {url: normalizeUrl(context.existing.url), known: true};
+  const fallback = defaultServerUrl();
+  if (fallback !== DEFAULT_URL) return {url: fallback, known: true};
+  const auth = await resolveAuth(context.credentials).catch(() => undefined);
+  const fromLogin = auth?.file?.server_url;
+  if (typeof fromLogin === 'string' && fromLogin && !urlProblem(fromLogin)) return {url: normalizeUrl(fromLogin), known: true};
+  return {url: fallback, known: false};
+}
+
 export async function questions(context: InitContext): Promise<InitQuestion[]> {
-  const url = typeof context.existing.url === 'string' && context.existing.url ? normalizeUrl(context.existing.url) : defaultServerUrl();
+  const {url, known} = await suggestedUrl(context);
   const folder = basename(context.projectRoot);
   const existingProject = typeof context.existing.projectId === 'string' ? context.existing.projectId : undefined;
   const projectQuestion: InitQuestion = {
@@ -54,15 +69,14 @@ export async function questions(context: InitContext): Promise<InitQuestion[]> {
   // List the user's projects on the server we already know of, if we can (best effort, short timeout).
   try {
     const {client, hasKey} = await clientFor(url, context, 3_000);
-    if (hasKey) {
+    if (hasKey && known) {
       try {
         const projects = await listProjects(client);
-        projectQuestion.type = 'select';
-        projectQuestion.message = 'td-sync project to sync this td project with';
-        projectQuestion.choices = [
-          ...projects.map((p) => ({value: p.id, label: `${p.name} (${p.id})`})),
-          {value: NEW_PROJECT, label: `Create a new project "${folder}"`},
-        ];
+        // A text question, not a select: the host only accepts listed values for a select, and
+        // "new:<name>" or a project on another server must stay possible (also with --set).
+        const list = projects.length > 0 ? projects.map((p) => `  ${p.id}  ${p.name}`).join('\n') : '  (none yet)';
+        projectQuestion.message = `Your td-sync projects on ${url}:\n${list}\nProject id to sync with, or "${NEW_PROJECT}" / "${NEW_PROJECT}:<name>" to create one (default name "${folder}")`;
+        if (!existingProject && projects.length === 1) projectQuestion.default = projects[0].id;
       } finally {
         await client.close();
       }
@@ -77,7 +91,7 @@ export async function questions(context: InitContext): Promise<InitQuestion[]> {
 }
 
 export async function finalize(answers: Record<string, string | boolean>, context: InitContext): Promise<JsonObject> {
-  const rawUrl = String(answers.url ?? context.existing.url ?? defaultServerUrl());
+  const rawUrl = String(answers.url ?? (await suggestedUrl(context)).url);
   const problem = urlProblem(rawUrl);
   if (problem) throw new ConfigError(`server URL: ${problem}`, {code: 'config_invalid', hint: 'td sync init --backend http --set url=https://your-td-sync-server'});
   const url = normalizeUrl(rawUrl);
