@@ -248,3 +248,61 @@ test('td sync link checks membership and writes the project config; a stranger g
   t.is(denied.json().error.code, 'http_forbidden');
   t.regex(denied.json().error.hint, /not a member/);
 });
+
+/** Journal `n` issue creates directly in the project database (as `td create` would, faster). */
+function journal(p: Project, n: number, prefix: string): void {
+  const db = new Database(join(p.dir, '.todos/issues.db'));
+  const now = new Date().toISOString();
+  const insIssue = db.prepare("INSERT INTO issues (id, title, status, type, priority, created_at, updated_at) VALUES (?, ?, 'open', 'task', 'P2', ?, ?)");
+  const insLog = db.prepare("INSERT INTO action_log (id, session_id, action_type, entity_type, entity_id, previous_data, new_data, timestamp, undone) VALUES (?, 'ses_journal', 'create', 'issue', ?, '', ?, ?, 0)");
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const id = `td-${prefix}${i.toString(16).padStart(5, '0')}`;
+      insIssue.run(id, `journaled task ${i}`, now, now);
+      insLog.run(`al-${prefix}${i.toString(16).padStart(5, '0')}`, id, JSON.stringify({id, title: `journaled task ${i}`, status: 'open', type: 'task', priority: 'P2', created_at: now, updated_at: now}), now);
+    }
+  })();
+  db.close();
+}
+
+test('§14.41 through td sync: 1200 pending events go out as 500, 500, 200; nothing pending -> no push request', async (t) => {
+  const s = await server(t);
+  const p = await linked(s);
+  journal(p, 1200, 'a');
+  const r = await sync(p, '--push');
+  t.is(r.code, 0, JSON.stringify(r.out));
+  t.is(r.out.pushed, 1200);
+  t.deepEqual(s.requests.filter((q) => q.path.endsWith('/sync/push')).map((q) => q.events), [500, 500, 200]);
+  const before = s.requests.length;
+  t.is((await sync(p, '--push')).out.pushed, 0);
+  t.is(s.requests.slice(before).filter((q) => q.path.endsWith('/sync/push')).length, 0);
+});
+
+test('§14.42 through td sync: a push that keeps failing makes no pull request and leaves everything pending', async (t) => {
+  const s = await server(t);
+  const p = await linked(s);
+  journal(p, 3, 'b');
+  s.faults.add({kind: 'status', status: 503, path: '/sync/push', times: Infinity});
+  const r = await sync(p);
+  t.not(r.code, 0);
+  t.is(s.requests.filter((q) => q.path.endsWith('/sync/pull')).length, 0, 'no pull after a failed push');
+  t.is(r.raw.json().pending, 3);
+  s.faults.clear();
+  t.like((await sync(p)).out, {pushed: 3, pending: 0});
+});
+
+test('td config set sync.backend http (bundled, no install) then td sync works', async (t) => {
+  const s = await server(t);
+  const p = newProject({TD_AUTH_KEY: s.adminKey, TD_SYNC_URL: s.url});
+  for (const args of [['config', 'set', 'sync.backend', 'http'], ['config', 'set', 'sync.http.project', s.projectId]]) {
+    const r = await run(p, args);
+    t.is(r.code, 0, r.stdout + r.stderr);
+  }
+  created(await run(p, ['create', 'configured by td config set']));
+  const r = await sync(p);
+  t.is(r.code, 0, JSON.stringify(r.out));
+  t.like(r.out, {backend: 'http', pushed: 1, target: `http:${s.url}/${s.projectId}`});
+  const st = await run(p, ['sync', 'status', '--json']);
+  t.is(st.code, 0, st.stdout + st.stderr);
+  t.false(st.stdout.includes(s.adminKey));
+});
