@@ -78,7 +78,7 @@ test('dep add/rm/list: deterministic rows, journal maps, short ids, cycles, dupl
   const n = actions(p.dir).length;
   t.is(p.td(['update', c, '--depends-on', 'td-abc123']).code, 0);
   t.is(p.td(['update', c, '--depends-on', 'td-def456']).code, 0);
-  t.deepEqual(actions(p.dir).slice(n).map((x) => x.action_type), ['remove_dependency', 'update', 'remove_dependency', 'add_dependency', 'update']);
+  t.deepEqual(actions(p.dir).slice(n).map((x) => x.action_type), ['remove_dependency', 'remove_dependency', 'add_dependency', 'update', 'remove_dependency', 'add_dependency', 'update'], 'td removes the whole set, then adds');
   t.deepEqual(rows(p.dir, 'SELECT depends_on_id AS d FROM issue_dependencies WHERE issue_id = ?', c).map((x) => x.d), ['td-def456']);
 });
 

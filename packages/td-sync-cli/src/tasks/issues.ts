@@ -164,16 +164,13 @@ export function updateIssue(store: Store, rawId: string, input: UpdateInput, opt
       }
       if (input.due !== undefined) changes.due_date = input.due.trim() === '' ? null : parseDateInput(input.due);
       if (input.status !== undefined) {
+        // As td's update: only an existing edge (a same-status "transition" is refused too); the
+        // status alone changes (closed_at/closed_by are left as they are), plus local history.
         const to = normalizeStatus(input.status);
-        if (to !== prev.status) {
-          if (!isValidTransition(prev.status, to)) throw invalid(`cannot transition ${id} from ${prev.status} to ${to}: transition not allowed`);
-          changes.status = to;
-          if (to === 'closed') {
-            changes.closed_at = sqliteTime(tx.now);
-            changes.closed_by_session = tx.session.id;
-          }
-          if (prev.status === 'closed') changes.closed_at = null;
-        }
+        if (!isValidTransition(prev.status, to)) throw invalid(`cannot update ${id}: invalid transition from ${prev.status} to ${to}`);
+        changes.status = to;
+        const hist = prev.status === 'open' && to === 'in_progress' ? 'started' : prev.status === 'in_progress' && to === 'open' ? 'unstarted' : prev.status === 'in_review' && to === 'closed' ? 'reviewed' : '';
+        if (hist) recordSessionAction(tx.db, id, tx.session.id, hist, tx.now);
       }
       // Dependency replace sets: remove_dependency rows first, then add_dependency rows (as td).
       if (input.dependsOn !== undefined) replaceDeps(tx, id, mergeMultiValue(input.dependsOn).map(normalizeIssueId), 'depends');
@@ -186,14 +183,14 @@ export function updateIssue(store: Store, rawId: string, input: UpdateInput, opt
   );
 }
 
+/** td's replace: remove every existing edge (remove_dependency rows), then add the new set. */
 function replaceDeps(tx: Tx, id: string, wanted: string[], side: 'depends' | 'blocks'): void {
   for (const w of wanted) mustRead(tx, w);
   const current = (side === 'depends'
-    ? tx.db.prepare('SELECT depends_on_id AS other FROM issue_dependencies WHERE issue_id = ?').all(id)
-    : tx.db.prepare('SELECT issue_id AS other FROM issue_dependencies WHERE depends_on_id = ?').all(id)) as Array<{other: string}>;
-  const have = new Set(current.map((r) => r.other));
-  for (const other of have) if (!wanted.includes(other)) side === 'depends' ? removeDependencyTx(tx, id, other) : removeDependencyTx(tx, other, id);
-  for (const other of wanted) if (!have.has(other)) side === 'depends' ? addDependencyTx(tx, id, other) : addDependencyTx(tx, other, id);
+    ? tx.db.prepare('SELECT depends_on_id AS other FROM issue_dependencies WHERE issue_id = ? ORDER BY rowid').all(id)
+    : tx.db.prepare('SELECT issue_id AS other FROM issue_dependencies WHERE depends_on_id = ? ORDER BY rowid').all(id)) as Array<{other: string}>;
+  for (const {other} of current) side === 'depends' ? removeDependencyTx(tx, id, other) : removeDependencyTx(tx, other, id);
+  for (const other of wanted) side === 'depends' ? addDependencyTx(tx, id, other) : addDependencyTx(tx, other, id);
 }
 
 // ---------------------------------------------------------------- transitions
