@@ -79,3 +79,29 @@ test('td sync with no token names the three sources and exits 1', async (t) => {
   t.regex(out, /GH_TOKEN/);
   t.regex(out, /gh auth/);
 });
+
+test('kill -9 of td between "issue created on GitHub" and "created recorded": no duplicate after the next sync', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  const a = project(em.url, em.token);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await a.run(['create', `Task number ${i} to mirror`, '--json'])).json<{id: string}>().id);
+  await a.run(['log', ids[0]!, 'a log line']);
+  // GitHub applies the creations, then holds its answer; td is killed while it waits.
+  em.faults.inject({kind: 'timeout', match: 'createIssue', delayMs: 20_000});
+  const {spawn} = await import('node:child_process');
+  const {TD_BIN} = await import('../helpers/td.js');
+  const child = spawn(process.execPath, [TD_BIN, 'sync', '--json'], {cwd: a.dir, env: a.env, stdio: 'ignore'});
+  const exited = new Promise((r) => child.on('exit', r));
+  for (let i = 0; i < 400 && em.issues('acme/app').length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+  t.is(em.issues('acme/app').length, 3, 'GitHub created the issues');
+  child.kill('SIGKILL');
+  await exited;
+  em.faults.clear();
+  const r = (await a.run(['sync', '--json'])).json<{pending: number; pushed: number}>();
+  t.is(r.pending, 0);
+  const issues = em.issues('acme/app');
+  t.is(issues.length, 3, 'no duplicate issue');
+  t.is(issues.reduce((n, i) => n + i.comments.length, 0), 1, 'the log was posted once');
+  t.deepEqual(issues.map((i) => /<!-- td:begin (td-[0-9a-f]+)/.exec(i.body)?.[1]).sort(), [...ids].sort());
+});
