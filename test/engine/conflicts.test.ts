@@ -116,8 +116,9 @@ test('unordered: an onConflict tap returning local is obeyed and converges', asy
   const hub = new Hub({ordering: 'unordered'});
   const a = tempProject();
   const b = tempProject();
-  const wa = new TdWriter(a, 'ses_a', Date.now() + 50_000); // A's edit is the newer one
-  const wb = new TdWriter(b, 'ses_b', Date.now());
+  // Both clocks run ahead of the syncs' real time (edits are "since the last sync"); A's edit is newer.
+  const wa = new TdWriter(a, 'ses_a', Date.now() + 120_000);
+  const wb = new TdWriter(b, 'ses_b', Date.now() + 60_000);
   const x = wa.createIssue({title: 'Original shared title'});
   await runSync(a, hub.target(), {});
   await runSync(b, hub.target(), {});
