@@ -48,7 +48,7 @@ test('create: row, create/issue journal row, labels/minor/points/type-prefix nor
   const generic = p.td(['create', 'fix']);
   t.is(generic.code, 1);
   t.regex(generic.stderr, /too generic/);
-  const short = p.td(['create', 'Short one']);
+  const short = p.td(['add', 'Short one']);
   t.is(short.code, 0);
   t.regex(short.stdout, /^CREATED td-[0-9a-f]{6}\n$/);
   t.regex(short.stderr, /Warning: title is short/);
@@ -56,6 +56,7 @@ test('create: row, create/issue journal row, labels/minor/points/type-prefix nor
   t.is(typed.issue.type, 'epic');
   t.is(typed.issue.title, 'Payments platform rework');
   t.is(actions(p.dir, "action_type = 'create' AND entity_type = 'issue'").length, 3);
+  t.is(p.td(['ls', '--json']).json().length, 3, 'td aliases: add, ls');
 });
 
 test('workflow: start, log, comment, handoff, review, approve by another session, reopen, block/unblock, delete/restore', (t) => {

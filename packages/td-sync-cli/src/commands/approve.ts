@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Approve extends TdCommand {
+  static summary = 'Approve and close, or record a review';
   static description = `Approve and close in-review issue(s), or record a review (td's default "trusted" review policy).
 An independent reviewer can always approve. If you implemented the work, say who reviewed it with --reviewed-by "<who>", or acknowledge a self-review with --self-review --reason "...".
 --record-only records an approval (or --decision changes_requested) without closing; once an active approval exists any session may close with td approve.`;

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Block extends TdCommand {
+  static summary = 'Mark issues blocked';
   static description = 'Mark issue(s) blocked (a blocker log is written; the implementer is kept).';
-  static aliases: string[] = [];
   static strict = false;
   static examples = ['<%= config.bin %> block td-abc123 --reason "waiting for API keys"'];
   static flags = {reason: Flags.string({description: 'Reason for blocking'})};

@@ -2,11 +2,11 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Close extends TdCommand {
+  static summary = "Admin close (duplicates, won't-fix, cleanup)";
   static description = `Admin close for duplicates, won't-fix or cleanup (td review -> td approve finishes implemented work).
 Refused for non-minor in-review issues and, under td's strict close rule, for sessions that implemented, created (unless still open and never worked on) or worked on the issue; override with --self-close-exception "<reason>" or --admin "<reason>".`;
-  static aliases = ['done', 'complete'];
+  static hiddenAliases = ['done', 'complete'];
   static strict = false;
-  static usage = 'close [ID...]';
   static examples = [
     '<%= config.bin %> close td-abc123 -m "duplicate of td-def456"',
     '<%= config.bin %> close td-abc123 --self-close-exception "trivial typo fix"',

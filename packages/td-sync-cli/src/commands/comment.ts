@@ -2,6 +2,7 @@ import {Args} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Comment extends TdCommand {
+  static summary = 'Comment on an issue';
   static description = 'Add a comment to an issue. Prints COMMENT ADDED <id>.';
   static strict = false;
   static examples = ['<%= config.bin %> comment td-abc123 "LGTM once the flaky test is fixed"'];

@@ -2,8 +2,9 @@ import {Args, Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Create extends TdCommand {
+  static summary = 'Create a task';
   static description = 'Create a task. Prints CREATED td-xxxxxx. A title like "bug: Login fails" sets the type when --type is not given; `td create epic "Auth rework"` does too.';
-  static aliases = ['add', 'new'];
+  static hiddenAliases = ['add', 'new'];
   static strict = false;
   static examples = [
     '<%= config.bin %> create "Fix login redirect loop" -t bug -p P1',

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Delete extends TdCommand {
+  static summary = 'Soft-delete issues';
   static description = 'Soft-delete issue(s): the row stays with deleted_at set and is hidden from lists; td restore brings it back.';
-  static aliases: string[] = [];
   static strict = false;
   static examples = ['<%= config.bin %> delete td-abc123', '<%= config.bin %> delete td-abc123 td-def456 --json'];
   static flags = {force: Flags.boolean({char: 'f', description: 'Accepted for td compatibility (no prompt is ever shown)'}), yes: Flags.boolean({char: 'y', description: 'Accepted for td compatibility'})};

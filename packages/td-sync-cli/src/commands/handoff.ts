@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Handoff extends TdCommand {
+  static summary = 'Record a handoff for an issue';
   static description = `Record a handoff (done / remaining / decisions / uncertain) for an issue (default: the focused issue). Prints HANDOFF RECORDED <id>.
 Items: repeat the flags; "@file" reads one item per line, "-" reads stdin. Without flags, stdin may hold a YAML-like block (done:/remaining:/decisions:/uncertain: with "- item" lines).`;
   static strict = false;

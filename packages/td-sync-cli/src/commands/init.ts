@@ -1,6 +1,7 @@
 import {TdCommand} from '../base.js';
 
 export default class Init extends TdCommand {
+  static summary = 'Create a td project here';
   static description = 'Create a td project here: .todos/ with the task database (schema v38), and .todos/ added to .gitignore inside a git repository.';
   static examples = ['<%= config.bin %> init', '<%= config.bin %> init -w ~/src/app'];
 

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class List extends TdCommand {
+  static summary = 'List issues';
   static description = 'List issues (default: not closed, not deleted, sorted by priority, 50 at most). --json prints a bare array.';
-  static aliases = ['ls'];
+  static hiddenAliases = ['ls'];
   static examples = [
     '<%= config.bin %> list',
     '<%= config.bin %> list -s in_progress -s blocked -t bug',

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Log extends TdCommand {
+  static summary = 'Add a log entry to an issue';
   static description = 'Add a log entry to an issue (default: the focused issue). Prints LOGGED <id>[ [type]]. The message may come from stdin.';
   static strict = false;
   static examples = [

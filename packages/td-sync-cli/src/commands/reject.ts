@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Reject extends TdCommand {
+  static summary = 'Reject in-review issues back to open';
   static description = 'Reject in-review issue(s): back to open; implementer, reviewer and review request cleared.';
-  static aliases: string[] = [];
   static strict = false;
   static examples = ['<%= config.bin %> reject td-abc123 -m "tests missing for the error path"'];
   static flags = {reason: Flags.string({char: 'm', description: 'Reason', aliases: ['message', 'note', 'notes']}), comment: Flags.string({char: 'c', description: 'Alias for --reason', hidden: true})};

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Reopen extends TdCommand {
+  static summary = 'Reopen closed issues';
   static description = 'Reopen closed issue(s): status open, closed_at and reviewer cleared.';
-  static aliases: string[] = [];
   static strict = false;
   static examples = ['<%= config.bin %> reopen td-abc123 --reason "regression in 2.1"'];
   static flags = {reason: Flags.string({description: 'Reason for reopening'})};

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Restore extends TdCommand {
+  static summary = 'Restore soft-deleted issues';
   static description = 'Restore soft-deleted issue(s).';
-  static aliases: string[] = [];
   static strict = false;
   static examples = ['<%= config.bin %> restore td-abc123'];
   static flags = {};

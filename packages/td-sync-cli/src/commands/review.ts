@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Review extends TdCommand {
+  static summary = 'Submit issues for review';
   static description = 'Submit issue(s) for review (in_review). Creates a minimal handoff from your logs when none exists; cascades to open/in-progress descendants and up to an epic parent.';
-  static aliases: string[] = ['submit', 'finish'];
+  static hiddenAliases = ['submit', 'finish'];
   static strict = false;
   static examples = ['<%= config.bin %> review td-abc123', '<%= config.bin %> review td-abc123 -m "ready: see handoff"', '<%= config.bin %> review td-abc123 --minor'];
   static flags = {reason: Flags.string({char: 'm', description: 'Log message', aliases: ['message', 'comment', 'note', 'notes']}), minor: Flags.boolean({description: 'Mark minor (bypasses review rules, no handoff needed)'})};

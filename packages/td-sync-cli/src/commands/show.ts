@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Show extends TdCommand {
+  static summary = 'Show an issue with handoff, logs and reviews';
   static description = 'Show issue(s) with handoff, recent logs and review history. --json prints td\'s object (labels array, review_history, handoff, logs); several ids print one document each.';
-  static aliases = ['context', 'view', 'get'];
+  static hiddenAliases = ['context', 'view', 'get'];
   static strict = false;
   static examples = ['<%= config.bin %> show td-abc123', '<%= config.bin %> show abc123 --json'];
   static flags = {format: Flags.string({char: 'f', description: 'Output format: json'})};

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Start extends TdCommand {
+  static summary = 'Begin work on issues';
   static description = 'Begin work on issue(s): status in_progress, this session becomes the implementer, a "Started work" log is written.';
-  static aliases: string[] = ['begin'];
+  static hiddenAliases = ['begin'];
   static strict = false;
   static examples = ['<%= config.bin %> start td-abc123', '<%= config.bin %> start abc123 def456 --reason "picking up after standup"', '<%= config.bin %> start td-abc123 --force   # a blocked issue'];
   static flags = {reason: Flags.string({description: 'Reason for starting work (becomes the log message)'}), force: Flags.boolean({description: 'Start even if the issue is blocked'})};

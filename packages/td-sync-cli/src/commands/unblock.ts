@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Unblock extends TdCommand {
+  static summary = 'Unblock issues';
   static description = 'Move blocked issue(s) back to open (unclaimed).';
-  static aliases: string[] = [];
   static strict = false;
   static examples = ['<%= config.bin %> unblock td-abc123 --reason "keys arrived"'];
   static flags = {reason: Flags.string({description: 'Reason for unblocking'})};

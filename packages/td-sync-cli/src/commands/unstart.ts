@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Unstart extends TdCommand {
+  static summary = 'Release your claim on in-progress issues';
   static description = 'Release your claim on in-progress issue(s): back to open, implementer cleared.';
-  static aliases: string[] = ['stop'];
+  static hiddenAliases = ['stop'];
   static strict = false;
   static examples = ['<%= config.bin %> unstart td-abc123', '<%= config.bin %> stop td-abc123 --reason "blocked on design"'];
   static flags = {reason: Flags.string({description: 'Reason (becomes the log message)'})};

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../base.js';
 
 export default class Update extends TdCommand {
+  static summary = 'Edit issues';
   static description = 'Edit issue(s). --labels/--depends-on/--blocks replace the whole set (empty clears); --status runs the state machine (refused transitions change nothing). Prints UPDATED <id>.';
-  static aliases = ['edit'];
+  static hiddenAliases = ['edit'];
   static strict = false;
   static examples = [
     '<%= config.bin %> update td-abc123 --priority high --points 5',

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core';
 import {TdCommand} from '../../base.js';
 
 export default class DepAdd extends TdCommand {
+  static summary = 'Add dependencies';
   static description = 'Make an issue depend on (be blocked by) other issues. Refuses unknown ids and cycles; an existing dependency is a warning.';
   static strict = false;
   static examples = ['<%= config.bin %> dep add td-abc123 td-def456', '<%= config.bin %> dep add td-abc123 --depends-on td-def456,td-0a1b2c'];

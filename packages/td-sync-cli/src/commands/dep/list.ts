@@ -2,8 +2,9 @@ import {Args, Flags} from '@oclif/core';
 import {TdCommand} from '../../base.js';
 
 export default class DepList extends TdCommand {
+  static summary = "Show an issue's dependencies";
   static description = 'Show what an issue depends on (or, with --blocking, what it blocks).';
-  static aliases = ['depends-on', 'deps'];
+  static hiddenAliases = ['depends-on', 'deps'];
   static examples = ['<%= config.bin %> dep list td-abc123', '<%= config.bin %> dep list td-abc123 --blocking --json'];
   static args = {issue: Args.string({required: true, description: 'Issue id'})};
   static flags = {blocking: Flags.boolean({description: 'Show the issues this one blocks'})};

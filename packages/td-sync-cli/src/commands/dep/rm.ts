@@ -2,8 +2,9 @@ import {Args} from '@oclif/core';
 import {TdCommand} from '../../base.js';
 
 export default class DepRm extends TdCommand {
+  static summary = 'Remove a dependency';
   static description = 'Remove a dependency (nothing is written when the dependency does not exist).';
-  static aliases = ['dep remove'];
+  static hiddenAliases = ['dep remove'];
   static examples = ['<%= config.bin %> dep rm td-abc123 td-def456'];
   static args = {issue: Args.string({required: true, description: 'The dependent issue'}), dependsOn: Args.string({required: true, description: 'The issue it depends on'})};
 
