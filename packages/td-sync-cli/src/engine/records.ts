@@ -94,8 +94,10 @@ export function listConflicts(store: {db: Database.Database}, options: {targetId
     params.push(options.targetId);
   }
   if (options.since) {
+    const since = options.since instanceof Date ? options.since : new Date(options.since);
+    if (Number.isNaN(since.getTime())) throw new TypeError(`"since" is not a time: ${String(options.since)} (use an ISO time such as 2026-03-01T00:00:00Z)`);
     where.push('created_at >= ?');
-    params.push(options.since instanceof Date ? options.since.toISOString() : new Date(options.since).toISOString());
+    params.push(since.toISOString());
   }
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000));
   const rows = store.db

@@ -2,7 +2,7 @@
  * One sync run against one target (DESIGN §5): locks, the backend instance and its context, and
  * the shared state of the push and pull phases.
  */
-import {ConfigError, instanceProblems, SyncError, type BackendCapabilities, type Logger, type ProgressReporter, type RunContext, type SyncBackend, type SyncHooks} from 'td-sync-sdk';
+import {ConfigError, instanceProblems, isSyncError, type BackendCapabilities, type Logger, type ProgressReporter, type RunContext, type SyncBackend, type SyncHooks} from 'td-sync-sdk';
 import type {Store} from '../store/index.js';
 import type {ResolvedTarget, SyncReport, SyncRunOptions} from './api.js';
 import {Writer} from './locking.js';
@@ -66,7 +66,7 @@ export async function openRun(store: Store, target: ResolvedTarget, options: Syn
       credentials: target.credentials, logger, progress, signal, hooks, now,
     });
   } catch (e) {
-    if (e instanceof SyncError || (e as {kind?: string})?.kind) throw e;
+    if (isSyncError(e)) throw e;
     throw new ConfigError(`backend "${target.backendName}" (${target.packageName}) failed to start: ${(e as Error).message}`, {
       code: 'backend_create_failed', hint: `check the "sync.${target.backendName}" settings with "td config list"`, cause: e,
     });

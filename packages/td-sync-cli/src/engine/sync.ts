@@ -25,7 +25,7 @@ function checkDatabase(store: Store): void {
   }
 }
 
-function stopFor(run: Run | undefined, report: SyncReport, error: unknown, phase: 'push' | 'pull', now: Date): boolean {
+function stopFor(report: SyncReport, error: unknown, phase: 'push' | 'pull', now: Date): boolean {
   if (!isSyncError(error)) return false;
   if (error.kind === 'rate_limit') {
     const retryAt = (error as SyncError & {retryAt?: Date}).retryAt ?? (typeof error.details?.retryAt === 'string' ? new Date(error.details.retryAt) : undefined);
@@ -37,7 +37,6 @@ function stopFor(run: Run | undefined, report: SyncReport, error: unknown, phase
     report.stopped = {code: error.code, message: `${phase} stopped: ${error.message}`, hint: error.hint ?? 'run "td sync" again; what was recorded is kept'};
     return true;
   }
-  void run;
   return false;
 }
 
@@ -64,7 +63,7 @@ export async function runSync(store: Store, target: ResolvedTarget, options: Syn
       if (!bothOff && doPull && !report.stopped) await pullPhase(run);
     } catch (error) {
       target.hooks.onError.call({target: target.targetId, phase, error: error as Error});
-      if (!stopFor(run, report, error, phase, run.now())) throw error;
+      if (!stopFor(report, error, phase, run.now())) throw error;
     }
   } catch (error) {
     if (!run) target.hooks.onError.call({target: target.targetId, phase: 'load', error: error as Error});

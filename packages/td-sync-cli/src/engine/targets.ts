@@ -51,15 +51,17 @@ export function ensureTdSyncState(db: Database.Database, config: JsonObject, rem
   db.prepare('INSERT OR REPLACE INTO sync_state (project_id, last_pushed_action_id, last_pulled_server_seq, sync_disabled) VALUES (?, 0, 0, 0)').run(projectId);
 }
 
-/** Whether this target has ever pulled (backfill runs only before that). */
+/**
+ * Whether this target has ever pulled (backfill runs only before that). For http this is td's own
+ * test, `MAX(sync_state.last_pulled_server_seq) > 0`, so an empty server keeps backfill on as in td.
+ */
 export function hasPulled(db: Database.Database, targetId: string, backendName: string): boolean {
   const row = readTarget(db, targetId);
-  if (row && (row.cursor !== null || row.last_pull_at !== null)) return true;
   if (isHttp(backendName)) {
     const max = db.prepare('SELECT MAX(last_pulled_server_seq) AS m FROM sync_state').get() as {m: number | null};
-    return (max.m ?? 0) > 0;
+    return (max.m ?? 0) > 0 || (row?.cursor != null && /^\d+$/.test(row.cursor) && Number(row.cursor) > 0);
   }
-  return false;
+  return !!row && (row.cursor !== null || row.last_pull_at !== null);
 }
 
 export function hasPushed(db: Database.Database, targetId: string): boolean {
