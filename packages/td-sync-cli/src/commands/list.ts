@@ -30,7 +30,7 @@ export default class List extends TdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parseTd(List);
     const {listIssues, shortLine} = await import('../tasks/queries.js');
-    const store = this.openStore({readonly: !flags.mine});
+    const store = this.openStore();
     let implementer = flags.implementer as string | undefined;
     if (flags.mine) {
       const {getOrCreateSession} = await import('../tasks/session.js');

@@ -17,7 +17,7 @@ export default class Show extends TdCommand {
     const {TaskError} = await import('../tasks/errors.js');
     const {isTaskError} = await import('../tasks/util.js');
     if (ids.length === 0) throw new TaskError('invalid_input', 'no issue id given: td show <id> [id...]');
-    const store = this.openStore({readonly: true});
+    const store = this.openStore();
     if (ids.length === 1) {
       const r = showIssue(store.db, ids[0]);
       if (this.jsonMode) this.printJson(r.json);

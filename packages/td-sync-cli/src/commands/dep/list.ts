@@ -12,7 +12,7 @@ export default class DepList extends TdCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parseTd(DepList);
     const t = await import('../../tasks/index.js');
-    const store = this.openStore({readonly: true});
+    const store = this.openStore();
     const r = t.listDependencies(store, args.issue);
     const list = flags.blocking ? r.blocks : r.dependencies;
     if (this.jsonMode) {
