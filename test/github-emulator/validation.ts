@@ -170,7 +170,7 @@ export function githubValidationErrors(schema: GraphQLSchema, doc: DocumentNode,
 export function githubParseError(e: GraphQLError): GitHubErrorEntry {
   const loc = e.locations?.[0];
   const locations = loc ? [{line: loc.line, column: loc.column}] : undefined;
-  const found = /found (.*)\.$/.exec(e.message)?.[1];
+  const found = /(?:found|Unexpected) (.*)\.$/.exec(e.message)?.[1];
   if (!loc || !found) return {locations, message: e.message};
   if (found === '<EOF>') return {locations, message: 'Unexpected end of document'};
   const tokens: Record<string, string> = {
