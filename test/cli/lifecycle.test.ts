@@ -232,10 +232,12 @@ test('unstart, reject, close rules, self-close exception, update, show JSON shap
 
   const show = p.td(['show', b, '--json']).json();
   t.deepEqual(show.labels, [], 'show always has a labels array');
-  t.true(Array.isArray(show.review_history));
-  t.true(Array.isArray(show.logs));
+  t.false('review_history' in show, 'review_history only when reviews exist (as td)');
+  t.deepEqual(Object.keys(show), [...Object.keys(show)].sort(), 'Go map: sorted keys');
+  t.deepEqual(Object.keys(show.logs[0]), ['message', 'session', 'timestamp', 'type']);
   t.truthy(show.handoff, 'review auto-created a handoff');
   t.deepEqual(show.handoff.done, ['Auto-generated for review submission']);
+  t.deepEqual(Object.keys(show.handoff), ['decisions', 'done', 'remaining', 'session', 'timestamp', 'uncertain']);
   const text = p.td(['show', b]).stdout;
   t.regex(text, new RegExp(`^${b}: Write the importer docs page \\(v2\\)`));
 });

@@ -21,6 +21,9 @@ test('implementer approves with --reviewed-by: self_review=1, reviewed_by record
   t.is(rv.reviewed_by, 'code-reviewer sub-agent');
   t.is(rv.self_review, true);
   t.is(JSON.parse(actions(p.dir, "entity_type = 'logs'").at(-1)!.new_data).message, 'Approved (reviewed by code-reviewer sub-agent)');
+  const hist = p.td(['show', id, '--json']).json().review_history;
+  t.is(hist.length, 1);
+  t.like(hist[0], {decision: 'approved', superseded: false, self_review: true, reviewed_by: 'code-reviewer sub-agent', summary: ''});
 });
 
 test('record-only approval, then any session closes on it (close_after_review); changes_requested; freshness', (t) => {

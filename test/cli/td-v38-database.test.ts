@@ -78,7 +78,8 @@ test('td list/show/update on a database td built (schema v38)', (t) => {
   t.is(show.code, 0, show.stderr);
   const s = show.json();
   t.deepEqual(s.labels, ['api', 'web']);
-  t.deepEqual(s.handoff, {id: 'ho-0000aaaa', issue_id: 'td-a1b2c3', session_id: 'ses_aaaaaa', done: ['schema copied'], remaining: ['backfill'], timestamp: '2026-03-02T09:30:15.5+01:00'});
+  t.deepEqual(s.handoff, {decisions: [], done: ['schema copied'], remaining: ['backfill'], session: 'ses_aaaaaa', timestamp: '2026-03-02T09:30:15.5+01:00', uncertain: []});
+  t.like(s, {parent_id: '', acceptance: '', created_at: ISSUE1_JSON.created_at, updated_at: ISSUE1_JSON.updated_at});
   t.deepEqual(s.logs.map((l: any) => l.message), ['Started work']);
   t.deepEqual(run(['dep', 'list', 'td-d4e5f6', '--json']).json().dependencies, ['td-a1b2c3']);
 

@@ -2,9 +2,10 @@
 import type Database from 'better-sqlite3';
 import {notFound} from './errors.js';
 import {latestHandoff} from './activity.js';
-import {issueJson, jsonTime, readIssue, SELECT_ISSUE, splitLabels, type IssueJson, type IssueRow} from './model.js';
+import {issueJson, jsonTime, readIssue, SELECT_ISSUE, splitLabels, str, type IssueJson, type IssueRow} from './model.js';
+import {sortKeys} from './issues.js';
 import {mergeMultiValue, normalizeIssueId, normalizePriority, normalizeStatus, normalizeType, STATUSES} from './normalize.js';
-import {listReviews, reviewJson} from './reviews.js';
+import {listReviews} from './reviews.js';
 
 export interface ListFilters {
   ids?: string[];
@@ -95,28 +96,45 @@ export function showIssue(db: Database.Database, rawId: string): ShowResult {
   const row = readIssue(db, id);
   if (!row) throw notFound(id);
   const issue = issueJson(row);
-  const reviews = listReviews(db, id).slice(-3).map(reviewJson);
+  const reviews = listReviews(db, id).slice(-3);
   const handoff = latestHandoff(db, id);
-  const logs = db.prepare('SELECT id, issue_id, session_id, work_session_id, message, type, timestamp FROM logs WHERE issue_id = ? ORDER BY timestamp ASC').all(id) as Array<Record<string, string>>;
-  const logJson = logs.map((l) => {
-    const o: Record<string, unknown> = {id: l.id, issue_id: l.issue_id, session_id: l.session_id};
-    if (l.work_session_id) o.work_session_id = l.work_session_id;
-    o.message = l.message;
-    o.type = l.type;
-    o.timestamp = jsonTime(l.timestamp);
-    return o;
-  });
+  // td's GetLogs: the issue's logs plus logs of work sessions tagged with it, oldest first.
+  const logs = db
+    .prepare(
+      `SELECT id, issue_id, session_id, work_session_id, message, type, timestamp FROM logs
+       WHERE issue_id = ? OR (issue_id = '' AND work_session_id IN (SELECT work_session_id FROM work_session_issues WHERE issue_id = ?))
+       ORDER BY timestamp ASC`,
+    )
+    .all(id, id) as Array<Record<string, string>>;
   const deps = (db.prepare('SELECT depends_on_id FROM issue_dependencies WHERE issue_id = ?').all(id) as Array<{depends_on_id: string}>).map((r) => r.depends_on_id);
-  const handoffJson = handoff
-    ? (() => {
-        const o: Record<string, unknown> = {id: handoff.id, issue_id: handoff.issue_id, session_id: handoff.session_id};
-        for (const k of ['done', 'remaining', 'decisions', 'uncertain'] as const) if (handoff[k].length) o[k] = handoff[k];
-        o.timestamp = jsonTime(handoff.timestamp);
-        return o;
-      })()
+  // td's show --json map (Go map: keys sorted when printed).
+  const m: Record<string, unknown> = {
+    id: issue.id, title: str(row.title), description: str(row.description), status: row.status, type: row.type, priority: row.priority,
+    points: Number(row.points ?? 0), labels: splitLabels(row.labels), parent_id: str(row.parent_id), acceptance: str(row.acceptance),
+    implementer_session: str(row.implementer_session), reviewer_session: str(row.reviewer_session),
+    review_requested_by_session: str(row.review_requested_by_session), closed_by_session: str(row.closed_by_session),
+    created_at: issue.created_at, updated_at: issue.updated_at, minor: issue.minor,
+  };
+  if (issue.reviewed_at) m.reviewed_at = issue.reviewed_at;
+  if (issue.closed_at) m.closed_at = issue.closed_at;
+  if (reviews.length) {
+    m.review_history = reviews.map((r) => {
+      const e: Record<string, unknown> = {
+        id: r.id, decision: r.decision, reviewer_session: r.reviewer_session, summary: str(r.summary), created_at: jsonTime(r.created_at),
+        requested_by: str(r.requested_by_session), superseded: r.superseded_at !== null, self_review: Number(r.self_review) !== 0, reviewed_by: str(r.reviewed_by),
+      };
+      if (r.superseded_at !== null) e.superseded_at = jsonTime(r.superseded_at);
+      return sortKeys(e);
+    });
+  }
+  if (row.defer_until !== null) m.defer_until = row.defer_until;
+  if (row.due_date !== null) m.due_date = row.due_date;
+  if (Number(row.defer_count ?? 0) > 0) m.defer_count = Number(row.defer_count);
+  m.handoff = handoff
+    ? sortKeys({timestamp: jsonTime(handoff.timestamp), session: handoff.session_id, done: handoff.done, remaining: handoff.remaining, decisions: handoff.decisions, uncertain: handoff.uncertain})
     : null;
-  const json: Record<string, unknown> = {...issue, labels: splitLabels(row.labels), review_history: reviews, handoff: handoffJson, logs: logJson};
-  if (deps.length) json.dependencies = deps;
+  m.logs = logs.map((l) => sortKeys({timestamp: jsonTime(l.timestamp), message: l.message, type: l.type, session: l.session_id}));
+  const json = sortKeys(m);
   const text = [`${issue.id}: ${issue.title}`, `Status: [${issue.status}]  Type: ${issue.type}  Priority: ${issue.priority}${Number(issue.points) ? `  Points: ${issue.points}` : ''}`];
   if (row.deleted_at) text.push(`Deleted: ${row.deleted_at}`);
   if (issue.labels) text.push(`Labels: ${(issue.labels as string[]).join(', ')}`);
