@@ -8,8 +8,8 @@ import test from 'ava';
 import {statSync, existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
-import {isolatedEnv, newProject, tdAsync, tempDir, td} from '../helpers/td.js';
-void td;
+import {isolatedEnv, tdAsync, tempDir} from '../helpers/td.js';
+import {newProject} from './project.js';
 import {call, pushBody, wireEvent} from '../td-sync-server/call.js';
 import {startTdSyncServer, type TdSyncServer} from '../td-sync-server/server.js';
 import {HIGH_LIMITS} from './helpers.js';
@@ -20,13 +20,13 @@ async function server(t: {teardown(fn: () => Promise<void>): void}): Promise<TdS
   return s;
 }
 
-type Project = ReturnType<typeof newProject>;
+type Project = Awaited<ReturnType<typeof newProject>>;
 
 /** Run td without blocking the event loop (the stand-in runs in this process). */
 const run = (p: {dir: string; env: NodeJS.ProcessEnv}, args: string[], env?: NodeJS.ProcessEnv) => tdAsync(p.dir, args, env ?? p.env);
 
 async function linked(s: TdSyncServer, key = s.adminKey, extraEnv: NodeJS.ProcessEnv = {}): Promise<Project> {
-  const p = newProject({TD_AUTH_KEY: key, ...extraEnv});
+  const p = await newProject({TD_AUTH_KEY: key, ...extraEnv});
   const r = await run(p, ['sync', 'init', '--backend', 'http', '--set', `url=${s.url}`, '--set', `projectId=${s.projectId}`]);
   if (r.code !== 0) throw new Error(`sync init failed: ${r.stdout}${r.stderr}`);
   return p;
@@ -74,7 +74,7 @@ test('two td projects sync through the stand-in with td sync init --backend http
 
 test('a project td had already partly synced continues without re-sending or re-applying anything', async (t) => {
   const s = await server(t);
-  const p = newProject({TD_AUTH_KEY: s.adminKey});
+  const p = await newProject({TD_AUTH_KEY: s.adminKey});
   created(await run(p, ['create', 'pushed earlier by the Go td']));
   created(await run(p, ['create', 'also pushed earlier by td']));
   created(await run(p, ['create', 'still pending when td stopped']));
@@ -231,7 +231,7 @@ test('td auth login (email link + PKCE) writes auth.json 0600; status shows only
 
 test('td sync link checks membership and writes the project config; a stranger gets told what to do', async (t) => {
   const s = await server(t);
-  const p = newProject({TD_AUTH_KEY: s.adminKey});
+  const p = await newProject({TD_AUTH_KEY: s.adminKey});
   const other = (await call(s.url, 'POST', '/v1/projects', {key: s.adminKey, body: {name: 'linked later'}})).json();
   const r = await run(p, ['sync', 'link', other.id, '--server', s.url, '--json']);
   t.is(r.code, 0, r.stdout + r.stderr);
@@ -293,7 +293,7 @@ test('§14.42 through td sync: a push that keeps failing makes no pull request a
 
 test('td config set sync.backend http (bundled, no install) then td sync works', async (t) => {
   const s = await server(t);
-  const p = newProject({TD_AUTH_KEY: s.adminKey, TD_SYNC_URL: s.url});
+  const p = await newProject({TD_AUTH_KEY: s.adminKey, TD_SYNC_URL: s.url});
   for (const args of [['config', 'set', 'sync.backend', 'http'], ['config', 'set', 'sync.http.project', s.projectId]]) {
     const r = await run(p, args);
     t.is(r.code, 0, r.stdout + r.stderr);
@@ -305,4 +305,33 @@ test('td config set sync.backend http (bundled, no install) then td sync works',
   const st = await run(p, ['sync', 'status', '--json']);
   t.is(st.code, 0, st.stdout + st.stderr);
   t.false(st.stdout.includes(s.adminKey));
+});
+
+test('through td sync: a 500 after commit, a 429 storm, a deleted project; nothing lost, nothing doubled, the next run completes', async (t) => {
+  const s = await server(t);
+  const p = await linked(s);
+  journal(p, 4, 'c');
+  // 500 after the server stored the events: the retry inside the same run gets duplicates = acks.
+  s.faults.add({kind: 'status', status: 500, message: 'failed to apply events to project state', path: '/sync/push', afterCommit: true});
+  t.like((await sync(p)).out, {pending: 0});
+  t.is(s.store.events(s.projectId).length, 4);
+
+  // A storm of 429s past the retry budget: a rate-limit stop with a time to retry, exit non-zero.
+  journal(p, 2, 'd');
+  s.faults.add({kind: 'status', status: 429, path: '/sync/push', times: Infinity});
+  const storm = await sync(p);
+  t.not(storm.code, 0);
+  const stop = storm.raw.json().stopped ?? storm.raw.json().error;
+  t.is(stop.code, 'http_rate_limited');
+  t.truthy(stop.retryAt ?? storm.raw.json().stopped?.retryAt ?? stop.details?.retryAt);
+  s.faults.clear();
+  t.like((await sync(p)).out, {pushed: 2, pending: 0});
+
+  // Deleted on the server: td-sync keeps syncing it for members; status says it was deleted.
+  await fetch(`${s.url}/v1/projects/${s.projectId}`, {method: 'DELETE', headers: {authorization: `Bearer ${s.adminKey}`}});
+  journal(p, 1, 'e');
+  t.like((await sync(p)).out, {pushed: 1, pending: 0});
+  const st = await run(p, ['sync', 'status', '--json']);
+  t.regex(st.stdout, /projectDeleted|deleted on the server/);
+  t.is(s.store.events(s.projectId).length, 7, 'every event stored exactly once');
 });

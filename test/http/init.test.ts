@@ -8,7 +8,8 @@ import {join} from 'node:path';
 import {isSyncError, type InitContext, type SyncError} from 'td-sync-sdk';
 import {createTestContext} from 'td-sync-sdk/testkit';
 import httpBackend from 'td-sync-backend-http';
-import {newProject, tdAsync} from '../helpers/td.js';
+import {tdAsync} from '../helpers/td.js';
+import {newProject} from './project.js';
 import {server} from './helpers.js';
 
 function initContext(env: Record<string, string>, existing: Record<string, unknown> = {}, projectRoot = '/work/team-app'): InitContext & {logs: ReturnType<typeof createTestContext>['logs']} {
@@ -90,7 +91,7 @@ test('finalize refuses without a key, and for a project the user is not a member
 
 test('td sync init --backend http with flags creates a project; --interactive shows the list and links', async (t) => {
   const s = await server(t);
-  const p = newProject({TD_AUTH_KEY: s.adminKey});
+  const p = await newProject({TD_AUTH_KEY: s.adminKey});
   const r = await tdAsync(p.dir, ['sync', 'init', '--backend', 'http', '--set', `url=${s.url}`, '--set', 'projectId=new:from flags'], p.env);
   t.is(r.code, 0, r.stdout + r.stderr);
   const cfg = JSON.parse(readFileSync(join(p.dir, '.tdrc.json'), 'utf8'));
@@ -98,7 +99,7 @@ test('td sync init --backend http with flags creates a project; --interactive sh
   t.is(s.store.project(cfg.sync.http.projectId)!.name, 'from flags');
   t.is(cfg.sync.http.url, s.url);
 
-  const q = newProject({TD_AUTH_KEY: s.adminKey, TD_SYNC_URL: s.url});
+  const q = await newProject({TD_AUTH_KEY: s.adminKey, TD_SYNC_URL: s.url});
   const i = await tdAsync(q.dir, ['sync', 'init', '--backend', 'http', '--interactive'], q.env, `\n${cfg.sync.http.projectId}\n`);
   t.is(i.code, 0, i.stdout + i.stderr);
   t.true(i.stdout.includes(s.projectId) && i.stdout.includes(cfg.sync.http.projectId), 'both projects were listed');

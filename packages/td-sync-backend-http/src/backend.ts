@@ -192,11 +192,21 @@ export class HttpBackend implements SyncBackend {
     try {
       const res = await this.client.request<StatusResponse>('GET', `${this.projectPath}/sync/status`, {idempotent: true, what: `status of project ${this.config.projectId}`});
       const s = res.body;
+      // td-sync keeps syncing a soft-deleted project for its members (spec §3); say so.
+      const project = await this.client.request<{name?: string}>('GET', this.projectPath, {idempotent: true, what: `project ${this.config.projectId}`, accept: [404]});
+      const deleted = project.status === 404;
       return {
         ...base,
         reachable: true,
         authenticated: true,
-        details: {...base.details, eventCount: s.event_count, lastServerSeq: s.last_server_seq, ...(s.last_event_time ? {lastEventTime: s.last_event_time} : {})},
+        details: {
+          ...base.details,
+          ...(project.body?.name && !deleted ? {projectName: project.body.name} : {}),
+          ...(deleted ? {projectDeleted: true, warning: 'this td-sync project was deleted on the server; its members can still sync, but link another project with "td sync link <project-id>"'} : {}),
+          eventCount: s.event_count,
+          lastServerSeq: s.last_server_seq,
+          ...(s.last_event_time ? {lastEventTime: s.last_event_time} : {}),
+        },
       };
     } catch (e) {
       if (isSyncError(e) && e.kind === 'auth') return {...base, reachable: true, authenticated: e.code !== 'http_unauthorized', details: {...base.details, error: e.message, hint: e.hint ?? ''}};
