@@ -45,7 +45,7 @@ export class DirBackend implements SyncBackend {
     private readonly context: BackendContext,
   ) {
     assertDeviceId(context.deviceId);
-    this.writer = new DeviceWriter(config.path, context.deviceId, config.segmentBytes, context.logger);
+    this.writer = new DeviceWriter(config.path, context.deviceId, config.segmentBytes, context.logger, context.state);
     this.own = new Set([context.deviceId]);
   }
 

@@ -5,15 +5,32 @@
  * and the engine recording the ack is acknowledged, not written twice.
  *
  * Several processes of one device never write at once: the engine holds the project's write lock
- * for the whole sync. Different devices never share a folder.
+ * for the whole sync. Different devices never share a folder, and the writer checks it: it keeps
+ * in the target's state where its last write ended (and, just before each write, where that write
+ * will end). If the folder has grown past both, another project with the same device id (a copied
+ * `.todos`, a database restored from a backup) writes there too, and this one stops before
+ * writing anything: its new events would otherwise reuse identities already in the folder.
  */
 import {open, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {eventKey, TransientError, type JsonObject, type Logger, type PushAck, type PushRejection, type PushResult, type SyncEvent} from 'td-sync-sdk';
+import {ConfigError, eventKey, TransientError, type JsonObject, type Logger, type TargetState, type PushAck, type PushRejection, type PushResult, type SyncEvent} from 'td-sync-sdk';
 import {fileSize, listDir, makeDirDurable, syncDir} from './files.js';
 import {deviceDir, eventRecord, headerLine, recordLine, positionSeq, segmentName, segmentNumber, segmentPath} from './layout.js';
 import {SegmentLines} from './lines.js';
 import {eventProblem, identityOfLine} from './parse.js';
+
+/** State keys: where this project's last write to its device folder ended / the write in flight. */
+const MARK = 'writer.end';
+const INTENT = 'writer.intent';
+interface Mark {
+  segment: number;
+  size: number;
+}
+interface Intent {
+  segment: number;
+  from: number;
+  to: number;
+}
 
 export class DeviceWriter {
   /** eventKey -> remote sequence of every event already in this device's segments. */
@@ -27,6 +44,7 @@ export class DeviceWriter {
     private readonly deviceId: string,
     private readonly segmentBytes: number,
     private readonly logger: Logger,
+    private readonly state: TargetState,
   ) {}
 
   /** Segments and bytes this device has written (for status). */
@@ -135,6 +153,7 @@ export class DeviceWriter {
       return;
     }
     const last = segments.at(-1)!;
+    this.checkSoleWriter(dir, {segment: last, size: (await fileSize(segmentPath(this.root, this.deviceId, last))) ?? 0});
     await this.repairTail(last);
     for (const n of segments) await this.scan(n);
     this.segment = last;
@@ -143,7 +162,29 @@ export class DeviceWriter {
       const previous = last > 1 ? ((await fileSize(segmentPath(this.root, this.deviceId, last - 1))) ?? 0) : 0;
       await this.startSegment(last, previous);
     }
+    this.state.set(MARK, {segment: this.segment, size: this.size} satisfies Mark);
     this.ready = true;
+  }
+
+  /** Refuse to write when the folder grew past where this project's own last write ended. */
+  private checkSoleWriter(dir: string, found: Mark): void {
+    const mark = this.state.get<Mark>(MARK);
+    if (!mark) return; // first write to this target from this project: take the folder as it is
+    if (found.segment === mark.segment && found.size === mark.size) return;
+    const intent = this.state.get<Intent>(INTENT);
+    if (intent && found.segment === intent.segment && found.size >= intent.from && found.size <= intent.to) return; // our own interrupted write
+    if (found.segment < mark.segment || (found.segment === mark.segment && found.size < mark.size)) {
+      this.logger.warn(`dir: ${dir} is shorter than this project last wrote it (segment ${mark.segment} at ${mark.size} bytes, found segment ${found.segment} at ${found.size}); was the shared folder restored? Events missing from it are not pushed again`);
+      return;
+    }
+    throw new ConfigError(
+      `${dir} was written by another td project using this project's device id ${this.deviceId} (this project's last write ended in segment ${mark.segment} at byte ${mark.size}; the folder now ends in segment ${found.segment} at byte ${found.size}). Is this project a copy of another one's .todos folder, or a database restored from a backup?`,
+      {
+        code: 'dir_device_shared',
+        hint: 'give this project a device id of its own: set TD_DEVICE_ID to a new 32-hex id (e.g. the output of "openssl rand -hex 16") whenever td runs here, then run td sync again',
+        details: {path: dir, deviceId: this.deviceId, expected: mark, found},
+      },
+    );
   }
 
   private async scan(n: number): Promise<void> {
@@ -202,6 +243,7 @@ export class DeviceWriter {
   private async startSegment(n: number, previousBytes: number): Promise<void> {
     const dir = deviceDir(this.root, this.deviceId);
     const header = headerLine({deviceId: this.deviceId, segment: n, previousBytes});
+    this.state.set(INTENT, {segment: n, from: 0, to: Buffer.byteLength(header)} satisfies Intent);
     const tmp = join(dir, `.${segmentName(n)}.${process.pid}.tmp`);
     await writeFile(tmp, header, {flag: 'w'});
     const handle = await open(tmp, 'r');
@@ -211,12 +253,14 @@ export class DeviceWriter {
     await syncDir(dir);
     this.segment = n;
     this.size = Buffer.byteLength(header);
+    this.state.set(MARK, {segment: this.segment, size: this.size} satisfies Mark);
   }
 
   private async append(text: string): Promise<void> {
+    const buffer = Buffer.from(text, 'utf8');
+    this.state.set(INTENT, {segment: this.segment, from: this.size, to: this.size + buffer.length} satisfies Intent);
     const handle = await open(segmentPath(this.root, this.deviceId, this.segment), 'a');
     try {
-      const buffer = Buffer.from(text, 'utf8');
       let done = 0;
       while (done < buffer.length) {
         const {bytesWritten} = await handle.write(buffer, done, buffer.length - done);
@@ -227,5 +271,6 @@ export class DeviceWriter {
     } finally {
       await handle.close();
     }
+    this.state.set(MARK, {segment: this.segment, size: this.size} satisfies Mark);
   }
 }

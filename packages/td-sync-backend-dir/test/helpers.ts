@@ -21,10 +21,10 @@ export interface TestDevice {
   restart(): TestDevice;
 }
 
-export function device(root: string, options: {id?: string; segmentBytes?: number; state?: MemoryTargetState; hooks?: SyncHooks} = {}): TestDevice {
+export function device(root: string, options: {id?: string; segmentBytes?: number; state?: MemoryTargetState; hooks?: SyncHooks; projectRoot?: string} = {}): TestDevice {
   const id = options.id ?? randomDeviceId();
   const state = options.state ?? new MemoryTargetState();
-  const ctx = createTestContext({deviceId: id, sessionId: 'ses_test', state, projectRoot: root, hooks: options.hooks});
+  const ctx = createTestContext({deviceId: id, sessionId: 'ses_test', state, projectRoot: options.projectRoot ?? root, hooks: options.hooks});
   const config = dir.validateConfig({path: root, ...(options.segmentBytes ? {segmentBytes: options.segmentBytes} : {})});
   const d: TestDevice = {
     id,
@@ -48,7 +48,7 @@ export function device(root: string, options: {id?: string; segmentBytes?: numbe
       }
     },
     restart() {
-      const again = device(root, {id, segmentBytes: options.segmentBytes, state, hooks: options.hooks});
+      const again = device(root, {...options, id, state});
       again.cursor = d.cursor;
       again.nextId = d.nextId;
       return again;

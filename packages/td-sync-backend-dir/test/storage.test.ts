@@ -6,7 +6,18 @@ import test from 'ava';
 import {appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {isSyncError} from 'td-sync-sdk';
-import {device, keys, tempFolder} from './helpers.js';
+import {MemoryTargetState} from 'td-sync-sdk/testkit';
+import {device, keys, tempFolder, type TestDevice} from './helpers.js';
+
+/**
+ * What a crash mid-append leaves: the writer had recorded where the write would end (its intent),
+ * and only some bytes reached the file.
+ */
+function interruptedWrite(d: TestDevice, segment: string, bytes: string): void {
+  const size = readFileSync(segment).length;
+  d.ctx.state.set('writer.intent', {segment: Number(segment.match(/(\d+)\.ndjson$/)![1]), from: size, to: size + Buffer.byteLength(bytes) + 200});
+  appendFileSync(segment, bytes);
+}
 
 const segmentsOf = (root: string, id: string) => readdirSync(join(root, 'devices', id)).filter((n) => n.endsWith('.ndjson')).sort();
 
@@ -35,7 +46,7 @@ test('a torn last line is ignored by readers, cut by the writer on restart, and 
   // A crash halfway through appending events 4 and 5: half a line, no newline.
   const seg = join(root, 'devices', a.id, '000000001.ndjson');
   const torn = JSON.stringify(sent[3]).slice(0, 57);
-  appendFileSync(seg, torn);
+  interruptedWrite(a, seg, torn);
   t.deepEqual(keys(await b.pullAll()), keys(sent.slice(0, 3)));
   const again = await b.backend.pull({cursor: b.cursor, limit: 10});
   t.is(again.events.length, 0);
@@ -129,7 +140,7 @@ test('a corrupt complete line is skipped with a warning and does not block the s
   const a = device(root);
   const sent = a.events(3);
   await a.backend.push(sent.slice(0, 1));
-  appendFileSync(join(root, 'devices', a.id, '000000001.ndjson'), '\u0000\u0000garbage\n');
+  interruptedWrite(a, join(root, 'devices', a.id, '000000001.ndjson'), '\u0000\u0000garbage\n');
   await a.restart().backend.push(sent.slice(1));
   const b = device(root);
   t.deepEqual(keys(await b.pullAll()), keys(sent));
@@ -189,4 +200,39 @@ test('status: reachable, devices seen, and events waiting after the last pulled 
   await a.backend.push(a.events(2));
   status = await b.backend.status();
   t.is(status.pendingRemote, 2);
+});
+
+test('a second project writing with the same device id (a copied database) is refused before it writes anything', async (t) => {
+  const root = tempFolder();
+  const a = device(root);
+  await a.backend.push(a.events(2));
+  // A copy of the project: same device id, and a copy of its database (so of its state) at this point.
+  const copiedState = new MemoryTargetState();
+  for (const [k, v] of Object.entries(a.ctx.state.snapshot())) copiedState.set(k, v);
+  await a.backend.push(a.events(1)); // the original goes on working
+  const copy = device(root, {id: a.id, state: copiedState});
+  copy.nextId = 3; // the copy's own next action reuses a rowid the original already used
+  const before = readFileSync(join(root, 'devices', a.id, '000000001.ndjson'));
+  const error = await t.throwsAsync(copy.backend.push(copy.events(1, 'copy')));
+  t.true(isSyncError(error) && error.code === 'dir_device_shared', String(error));
+  t.regex(error!.message, /written by another td project using this project's device id/);
+  t.regex((error as any).hint, /TD_DEVICE_ID/);
+  t.deepEqual(readFileSync(join(root, 'devices', a.id, '000000001.ndjson')), before, 'the copy wrote nothing');
+  // The original is not disturbed.
+  t.is((await a.restart().backend.push(a.events(1))).acks.length, 1);
+});
+
+test('the writer accepts its own interrupted write and a folder it has never written from this project', async (t) => {
+  const root = tempFolder();
+  const a = device(root);
+  const sent = a.events(4);
+  await a.backend.push(sent.slice(0, 2));
+  // A crash mid-append: the intent was recorded, half a line reached the file.
+  interruptedWrite(a, join(root, 'devices', a.id, '000000001.ndjson'), '{"clientActionId":3,"devi');
+  const a2 = a.restart();
+  t.is((await a2.backend.push(sent.slice(2))).acks.length, 2);
+  // A project with no record of this folder (a new target for it) takes it as it is.
+  const fresh = device(root, {id: a.id});
+  fresh.nextId = 5;
+  t.is((await fresh.backend.push(fresh.events(1))).acks.length, 1);
 });
