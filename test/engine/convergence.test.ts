@@ -13,13 +13,14 @@ import {TdWriter, taskTables} from './helpers/td-writes.js';
 
 const RUNS = Number(process.env.TD_ENGINE_RUNS ?? 20);
 
-type Op = {kind: 'create' | 'update' | 'log' | 'comment' | 'dep' | 'undep' | 'delete' | 'restore' | 'sync'; who: number; pick: number; value: number};
+type Op = {kind: 'create' | 'update' | 'log' | 'comment' | 'dep' | 'undep' | 'delete' | 'restore' | 'handoff' | 'board' | 'editBoard' | 'position' | 'unposition' | 'deleteBoard' | 'sync'; who: number; pick: number; value: number};
 
 const opArb = (projects: number) =>
   fc.record({
     kind: fc.constantFrom<Op['kind']>(
       'create', 'create', 'update', 'update', 'update', 'update', 'update', 'update', 'log', 'comment', 'comment',
       'dep', 'dep', 'undep', 'delete', 'restore', 'sync', 'sync', 'sync', 'sync',
+      'handoff', 'board', 'editBoard', 'position', 'position', 'unposition', 'deleteBoard', 'sync', 'sync',
     ),
     who: fc.integer({min: 0, max: projects - 1}),
     pick: fc.nat(1000),
@@ -72,6 +73,26 @@ function perform(op: Op, writer: TdWriter): void {
     case 'restore': {
       const dead = (store.db.prepare('SELECT id FROM issues WHERE deleted_at IS NOT NULL ORDER BY id').all() as Array<{id: string}>).map((r) => r.id);
       if (dead.length) writer.restoreIssue(pick(dead));
+      return;
+    }
+    case 'handoff':
+      if (all.length) writer.addHandoff(pick(all), [`done ${op.value}`]);
+      return;
+    case 'board':
+      writer.createBoard(`Board ${op.value}`);
+      return;
+    case 'editBoard':
+    case 'position':
+    case 'unposition':
+    case 'deleteBoard': {
+      const boards = (store.db.prepare('SELECT id FROM boards WHERE is_builtin = 0 ORDER BY id').all() as Array<{id: string}>).map((r) => r.id);
+      if (boards.length === 0) return;
+      const board = pick(boards);
+      if (op.kind === 'editBoard') writer.editBoard(board, `Board renamed ${op.value}`);
+      else if (op.kind === 'deleteBoard') writer.deleteBoard(board);
+      else if (all.length === 0) return;
+      else if (op.kind === 'position') writer.setPosition(board, all[op.value % all.length], (op.value % 7) * 65536);
+      else writer.unposition(board, all[op.value % all.length]);
       return;
     }
     default:

@@ -4,14 +4,11 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import {mkdtempSync, realpathSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {createSyncHooks, type BackendDefinition} from 'td-sync-sdk';
 import dir from 'td-sync-backend-dir';
 import type {ResolvedTarget} from '../../packages/td-sync-cli/src/engine/api.js';
 import {runSync} from '../../packages/td-sync-cli/src/engine/index.js';
-import {tempProject} from './helpers/hub.js';
+import {scratchDir, tempProject} from './helpers/hub.js';
 import {TdWriter, taskTables} from './helpers/td-writes.js';
 
 const RUNS = Math.max(1, Math.floor(Number(process.env.TD_ENGINE_RUNS ?? 20) / 3));
@@ -27,7 +24,7 @@ function dirTarget(shared: string): ResolvedTarget {
 }
 
 test('two projects round-trip through a shared folder', async (t) => {
-  const shared = realpathSync(mkdtempSync(join(tmpdir(), 'td-shared-')));
+  const shared = scratchDir('td-shared-');
   const a = tempProject();
   const b = tempProject();
   const wa = new TdWriter(a);
@@ -46,7 +43,7 @@ for (const n of [2, 3]) {
       fc.asyncProperty(
         fc.array(fc.record({who: fc.nat(n - 1), op: fc.nat(5), pick: fc.nat(100)}), {minLength: 5, maxLength: 30}),
         async (ops) => {
-          const shared = realpathSync(mkdtempSync(join(tmpdir(), 'td-shared-')));
+          const shared = scratchDir('td-shared-');
           const stores = Array.from({length: n}, () => tempProject());
           const writers = stores.map((s, i) => new TdWriter(s, `ses_${i}`, Date.UTC(2026, 2, 1) + i * 7200_000));
           try {

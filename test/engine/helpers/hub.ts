@@ -5,7 +5,7 @@
  * random (seeded) order, so devices see events in different orders (cursor = per-device offsets),
  * like the `dir` backend.
  */
-import {mkdirSync, mkdtempSync, realpathSync} from 'node:fs';
+import {existsSync, mkdtempSync, realpathSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createSyncHooks, defineBackend, eventKey, type BackendCapabilities, type BackendContext, type BackendDefinition, type PullRequest, type PullResult, type PushResult, type SyncEvent, type SyncHooks} from 'td-sync-sdk';
@@ -165,10 +165,24 @@ export class Hub {
   }
 }
 
+/**
+ * Engine tests exercise sync logic, not the disk: their projects live in RAM (/dev/shm) when it
+ * exists (TD_TEST_TMP overrides), and are removed when the test process exits.
+ */
+const BASE = process.env.TD_TEST_TMP ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+const created: string[] = [];
+process.on('exit', () => {
+  for (const d of created) rmSync(d, {recursive: true, force: true});
+});
+
+export function scratchDir(prefix = 'td-engine-'): string {
+  const dir = realpathSync(mkdtempSync(join(BASE, prefix)));
+  created.push(dir);
+  return dir;
+}
+
 export function tempProject(prefix = 'td-engine-'): Store {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-  mkdirSync(root, {recursive: true});
-  return Store.init(root).store;
+  return Store.init(scratchDir(prefix)).store;
 }
 
 /** A project with a fixed device id (env override) so tests can tell devices apart. */

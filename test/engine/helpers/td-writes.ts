@@ -120,6 +120,66 @@ export class TdWriter {
     return true;
   }
 
+  addHandoff(issueId: string, done: string[]): string {
+    const id = `ho-${hex(4)}`;
+    const when = this.now();
+    const ts = when.toISOString().replace(/\.\d+Z$/, 'Z');
+    const row = {id, issue_id: issueId, session_id: this.session, done: JSON.stringify(done), remaining: '[]', decisions: '[]', uncertain: '[]', timestamp: ts};
+    this.db.prepare('INSERT INTO handoffs (id, issue_id, session_id, done, remaining, decisions, uncertain, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(...Object.values(row));
+    this.journal('handoff', 'handoff', id, '', row, when);
+    return id;
+  }
+
+  board(id: string): Row | undefined {
+    const b = this.db.prepare('SELECT id, name, query, is_builtin, view_mode, last_viewed_at, created_at, updated_at FROM boards WHERE id = ?').get(id) as Row | undefined;
+    if (!b) return undefined;
+    const out: Row = {...b, is_builtin: b.is_builtin === 1};
+    if (out.last_viewed_at === null) delete out.last_viewed_at;
+    return out;
+  }
+
+  createBoard(name: string): string {
+    const id = `bd-${hex(4)}`;
+    const when = this.now();
+    const ts = when.toISOString();
+    this.db.prepare("INSERT INTO boards (id, name, query, is_builtin, view_mode, created_at, updated_at) VALUES (?, ?, '', 0, 'swimlanes', ?, ?)").run(id, name, ts, ts);
+    this.journal('board_create', 'board', id, '', this.board(id)!, when);
+    return id;
+  }
+
+  editBoard(id: string, name: string): void {
+    const before = this.board(id)!;
+    const when = this.now();
+    this.db.prepare('UPDATE boards SET name = ?, updated_at = ? WHERE id = ?').run(name, when.toISOString(), id);
+    this.journal('board_update', 'board', id, before, this.board(id)!, when);
+  }
+
+  setPosition(boardId: string, issueId: string, position: number): void {
+    const id = deterministicId.boardPosition(boardId, issueId);
+    const when = this.now();
+    const row = {id, board_id: boardId, issue_id: issueId, position, added_at: when.toISOString().replace(/\.\d+Z$/, 'Z')};
+    this.db.prepare('INSERT OR REPLACE INTO board_issue_positions (id, board_id, issue_id, position, added_at) VALUES (?, ?, ?, ?, ?)').run(...Object.values(row));
+    this.journal('board_set_position', 'board_issue_positions', id, '', row, when);
+  }
+
+  unposition(boardId: string, issueId: string): boolean {
+    const id = deterministicId.boardPosition(boardId, issueId);
+    const row = this.db.prepare('SELECT id, board_id, issue_id, position FROM board_issue_positions WHERE id = ? AND deleted_at IS NULL').get(id) as Row | undefined;
+    if (!row) return false;
+    const when = this.now();
+    this.db.prepare('UPDATE board_issue_positions SET deleted_at = ? WHERE id = ?').run(when.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00:00'), id);
+    this.journal('board_unposition', 'board_issue_positions', id, row, '', when);
+    return true;
+  }
+
+  deleteBoard(id: string): void {
+    const before = this.board(id);
+    if (!before) return;
+    for (const p of this.db.prepare('SELECT issue_id FROM board_issue_positions WHERE board_id = ? AND deleted_at IS NULL').all(id) as Array<{issue_id: string}>) this.unposition(id, p.issue_id);
+    this.db.prepare('DELETE FROM boards WHERE id = ?').run(id);
+    this.journal('board_delete', 'board', id, before, '');
+  }
+
   removeDep(a: string, b: string): boolean {
     const id = deterministicId.dependency(a, b);
     const row = this.db.prepare('SELECT * FROM issue_dependencies WHERE id = ?').get(id) as Row | undefined;
@@ -133,6 +193,9 @@ export class TdWriter {
 /** Rows of the synced task tables, sorted, for convergence comparisons. */
 export function taskTables(store: Store): Record<string, Row[]> {
   const out: Record<string, Row[]> = {};
-  for (const t of ['issues', 'logs', 'comments', 'issue_dependencies']) out[t] = store.db.prepare(`SELECT * FROM ${t} ORDER BY id`).all() as Row[];
+  for (const t of ['issues', 'logs', 'comments', 'issue_dependencies', 'handoffs', 'boards', 'board_issue_positions']) {
+    // The built-in board is created by each project's init (its own timestamps), never synced.
+    out[t] = store.db.prepare(`SELECT * FROM ${t} ${t === 'boards' ? 'WHERE is_builtin = 0' : ''} ORDER BY id`).all() as Row[];
+  }
   return out;
 }
