@@ -74,6 +74,12 @@ test('td list/show/update on a database td built (schema v38)', (t) => {
   t.like(issues[1], {parent_id: 'td-a1b2c3', due_date: '2026-04-01', created_at: '2026-03-03T18:00:00Z'});
   t.deepEqual(run(['list', '--all', '--json']).json<any[]>().map((i) => i.id), ['td-a1b2c3', 'td-0f0f0f', 'td-d4e5f6']);
 
+  const ids = (args: string[]) => run([...args, '--json']).json<any[]>().map((i) => i.id);
+  t.deepEqual(ids(['list', '-a', '-l', 'ops,nope']), ['td-0f0f0f'], 'labels match whole comma-separated entries');
+  t.deepEqual(ids(['list', '-l', 'we']), [], 'no partial label match');
+  t.deepEqual(ids(['list', '-s', 'closed', '-s', 'in-progress']), ['td-a1b2c3', 'td-0f0f0f']);
+  t.deepEqual(ids(['list', '-q', 'UPGRADE', '--sort', 'created_at', '-r']), ['td-d4e5f6']);
+  t.deepEqual(ids(['list', '--deleted']), ['td-dddddd']);
   const show = run(['show', 'a1b2c3', '--json']);
   t.is(show.code, 0, show.stderr);
   const s = show.json();

@@ -64,6 +64,12 @@ export function listIssues(db: Database.Database, f: ListFilters = {}): IssueJso
     const like = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     args.push(like, like, like);
   }
+  const labels = mergeMultiValue(f.labels);
+  if (labels.length) {
+    // Comma-joined column: match whole labels, any of them (before LIMIT).
+    where.push(`(${labels.map(() => "(',' || COALESCE(labels, '') || ',') LIKE ? ESCAPE '\\'").join(' OR ')})`);
+    args.push(...labels.map((l) => `%,${l.replace(/[\\%_]/g, (c) => `\\${c}`)},%`));
+  }
   const sortCol = f.sort && SORTABLE.has(f.sort) ? f.sort : 'priority';
   let sql = `${SELECT_ISSUE} WHERE ${where.join(' AND ')} ORDER BY ${sortCol} ${f.reverse ? 'DESC' : 'ASC'}`;
   const limit = f.limit ?? 50;
@@ -71,10 +77,7 @@ export function listIssues(db: Database.Database, f: ListFilters = {}): IssueJso
     sql += ' LIMIT ?';
     args.push(limit);
   }
-  let rows = db.prepare(sql).all(...args) as IssueRow[];
-  const labels = mergeMultiValue(f.labels);
-  if (labels.length) rows = rows.filter((r) => labels.some((l) => splitLabels(r.labels).includes(l)));
-  return rows.map(issueJson);
+  return (db.prepare(sql).all(...args) as IssueRow[]).map(issueJson);
 }
 
 /** td's short line: `td-abc123  P1  Title  3pts  task  [open]`. */
