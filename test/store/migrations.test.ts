@@ -12,7 +12,7 @@ import {LEGACY_CONTENT, legacyProject} from './legacy-db.js';
 import {mkdirSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {REPO, tempDir} from '../helpers/td.js';
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 
 function expectStoreError(t: any, fn: () => unknown, pattern: RegExp): StoreError {
   const e = t.throws(fn, {instanceOf: StoreError}) as StoreError;
@@ -241,4 +241,26 @@ test('several processes opening the same old database at once: one migrates, the
   t.true(results.every((r) => r.version === 38 && r.issues === LEGACY_CONTENT.issues), JSON.stringify(results));
   t.is(results.filter((r) => r.steps > 0).length, 1, 'exactly one process ran the steps');
   t.deepEqual(filesIn(dirname(dbPath)).filter((f) => f.includes('pre-migrate')), ['issues.db.pre-migrate-27.bak', 'issues.db.pre-migrate-27.bak-wal']);
+});
+
+test('a process killed in the middle of migrating: the next open finishes the job, the original stays in the interrupted backup', (t) => {
+  const {dir, dbPath} = legacyProject({wal: true});
+  const original = hashFiles(dbPath);
+  const code = `
+    import {upgradeDatabase} from './packages/td-sync-cli/src/store/index.js';
+    upgradeDatabase(${JSON.stringify(dir)}, ${JSON.stringify(dbPath)}, {beforeStep: (v) => { if (v === 33) process.kill(process.pid, 'SIGKILL'); }});`;
+  const r = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', code], {cwd: REPO, encoding: 'utf8'});
+  t.is(r.signal, 'SIGKILL');
+  const half = new Database(dbPath, {readonly: true});
+  t.is((half.prepare("SELECT value FROM schema_info WHERE key='version'").get() as {value: string}).value, '32', 'steps up to 32 were committed');
+  half.close();
+  t.deepEqual(hashFiles(`${dbPath}.pre-migrate-in-progress.bak`), original, 'the backup holds the original bytes');
+
+  const store = Store.openAt(dir);
+  t.is(store.schemaVersion(), 38);
+  t.deepEqual(store.migration!.steps.map((s) => s.version), [33, 34, 35, 36, 37, 38]);
+  t.is(store.db.pragma('quick_check', {simple: true}), 'ok');
+  t.is((store.db.prepare('SELECT count(*) AS n FROM action_log WHERE synced_at IS NULL AND undone = 0').get() as {n: number}).n, LEGACY_CONTENT.pending);
+  store.close();
+  t.deepEqual(hashFiles(`${dbPath}.pre-migrate-interrupted.bak`), original, 'and is kept under an "interrupted" name');
 });
