@@ -135,3 +135,34 @@ test('unordered: an onConflict tap returning local is obeyed and converges', asy
   t.is(wa.issue(x)!.title, 'Title written on B');
   t.deepEqual(taskTables(a), taskTables(b));
 });
+
+test('unordered: an onConflict tap returning remote is obeyed even when the remote stamp is older', async (t) => {
+  const {hub, a, b, wa, wb, x} = await setup('unordered'); // B's edit is the newer one
+  const hooks = createSyncHooks();
+  hooks.onConflict.tap('theirs', () => ({winner: 'remote'}));
+  const r = await runSync(b, hub.target({hooks}), {});
+  t.is(r.conflicts, 1);
+  t.is(wb.issue(x)!.title, 'Title written on A');
+  t.like(listConflicts(b)[0], {resolution: 'remote', resolvedBy: 'theirs'});
+  await runSync(b, hub.target({hooks}), {});
+  await runSync(a, hub.target(), {});
+  t.is(wa.issue(x)!.title, 'Title written on A');
+  t.deepEqual(taskTables(a), taskTables(b));
+});
+
+test('an onConflict tap that throws fails the sync, naming the tap; nothing of the page is applied', async (t) => {
+  const {hub, b, wb, x} = await setup('total');
+  const hooks = createSyncHooks();
+  hooks.onConflict.tap('buggy-plugin', () => {
+    throw new Error('cannot read property of undefined');
+  });
+  const errors: string[] = [];
+  hooks.onError.tap('t', (e) => void errors.push(e.phase));
+  const cursorBefore = (b.db.prepare('SELECT cursor FROM td_sync_targets').get() as Row).cursor;
+  const e = await t.throwsAsync(runSync(b, hub.target({hooks}), {push: false}));
+  t.regex(e!.message, /the onConflict hook failed in tap "buggy-plugin": cannot read property of undefined/);
+  t.is(wb.issue(x)!.title, 'Title written on B');
+  t.is((b.db.prepare('SELECT cursor FROM td_sync_targets').get() as Row).cursor, cursorBefore);
+  t.is(tdConflicts(b).length, 0);
+  t.deepEqual(errors, ['pull']);
+});

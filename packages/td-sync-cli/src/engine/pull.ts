@@ -4,7 +4,7 @@
  * also td's sync_state watermark and sync_history). A transient failure of any event rolls the
  * whole page back and keeps the cursor (spec §6.4).
  */
-import type {Conflict, JsonObject, PullResult, Resolution, SyncEvent} from 'td-sync-sdk';
+import {unwrapIssue, type Conflict, type JsonObject, type PullResult, type Resolution, type SyncEvent} from 'td-sync-sdk';
 import {newId, parseTdTime, utcNano} from '../store/index.js';
 import {applyTotal, ingest, materialize, newestStamp, overwritesLocal, prepare, registerWrites, stampOf, type Prepared} from './apply.js';
 import {classifyFailure} from './classify.js';
@@ -16,6 +16,14 @@ import {stampAndIngest, stampLocalRows} from './stamping.js';
 import {ENTITY_LABEL, readRow, rowToJson, toSqlValue} from './tables.js';
 import {ensureTdSyncState, loadCursor, remoteOf, storeCursor} from './targets.js';
 import {numericSeq} from './records.js';
+
+/** A plugin's hook threw: the page is rolled back and the run fails (it is not an event's fault). */
+class HookFailure extends Error {
+  constructor(hook: string, tap: string | undefined, cause: unknown) {
+    super(`the ${hook} hook failed${tap ? ` in tap "${tap}"` : ''}: ${(cause as Error)?.message ?? cause}; nothing from this page was applied`, {cause});
+    this.name = 'HookFailure';
+  }
+}
 
 class PageRolledBack extends Error {
   constructor(readonly failures: Array<{ev: SyncEvent; error: unknown}>) {
@@ -117,7 +125,12 @@ async function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures:
         localSnapshot = rowToJson(db, prep.table, local);
         const c: Conflict = {target, entityType: prep.table, entityId: prep.id, local: localSnapshot, localPending: pending, remote: ev};
         const track = trackResolver(run.hooks.onConflict);
-        const r = await run.hooks.onConflict.promise(c, run.runContext);
+        let r: Resolution | undefined;
+        try {
+          r = await run.hooks.onConflict.promise(c, run.runContext);
+        } catch (e) {
+          throw new HookFailure('onConflict', track.last, e);
+        }
         if (r !== undefined && r !== null) {
           if (validResolution(r)) {
             resolution = r;
@@ -145,7 +158,12 @@ async function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures:
       if (out.kind === 'orphan') orphan = out.detail;
       winner = 'remote';
     }
-    if (resolution?.winner === 'local') {
+    if (resolution?.winner === 'remote' && winner === 'local' && local) {
+      // Unordered: the tap wants the remote version although its stamp is older; make it the newest.
+      const intended = ev.actionType === 'create' || !prep.prevData ? {...local, ...(unwrapFor(prep) ?? {})} : {...local, ...remoteChanges(prep)};
+      winner = 'remote';
+      journalChosen(run, prep, intended);
+    } else if (resolution?.winner === 'local') {
       winner = 'local';
       const current = readRow(db, prep.table, prep.id);
       if (run.unordered || current) journalChosen(run, prep, run.unordered ? {...local!} : current!);
@@ -167,6 +185,7 @@ async function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures:
   } catch (error) {
     db.exec('ROLLBACK TO td_sync_event');
     db.exec('RELEASE td_sync_event');
+    if (error instanceof HookFailure) throw error;
     if (classifyFailure(error) === 'permanent') {
       summary.skipped++;
       recordSkip(db, target, ev, 'quarantined', String((error as Error)?.message ?? error));
@@ -174,6 +193,19 @@ async function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures:
     } else failures.push({ev, error});
   }
   if (run.http) recordHistory(db, 'pull', ev, ev.remoteSeq, String(ev.deviceId ?? ''));
+}
+
+const unwrapFor = (prep: Prepared) => (prep.table === 'issues' ? unwrapIssue(prep.newData) : prep.newData);
+
+/** What an update changes (previous -> new), with removed keys as null. */
+function remoteChanges(prep: Prepared): JsonObject {
+  const prev = (prep.table === 'issues' ? unwrapIssue(prep.prevData) : prep.prevData) ?? {};
+  const next = unwrapFor(prep) ?? {};
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(next)) if (JSON.stringify(prev[k]) !== JSON.stringify(v)) out[k] = v;
+  for (const k of Object.keys(prev)) if (!(k in next)) out[k] = null;
+  delete out.id;
+  return out;
 }
 
 function checkPage(page: PullResult): PullResult {
