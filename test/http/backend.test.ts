@@ -360,6 +360,36 @@ test('a bad stored cursor is a permanent error, not a silent restart from zero',
   await backend.close();
 });
 
+test('a response slower than the timeout: the retry finds the committed events and gets duplicates, nothing doubles', async (t) => {
+  const s = await server(t);
+  s.faults.add({kind: 'delay', ms: 1500, path: '/sync/push', afterCommit: true});
+  const {backend} = await backendOn(s, {config: {timeoutMs: 300}});
+  const res = await backend.push(events(4));
+  t.deepEqual([...res.acks.map((a) => a.remoteSeq), ...res.rejections.map((r) => r.remoteSeq)].sort(), [1, 2, 3, 4]);
+  t.true(res.rejections.every((r) => r.reason === 'duplicate'));
+  t.is(s.store.events(s.projectId).length, 4);
+  t.true(pushes(s).length >= 1);
+  await backend.close();
+});
+
+test('batches are cut by size under td-sync\'s 10 MiB body cap; an event bigger than a request is rejected alone', async (t) => {
+  const s = await server(t);
+  const {backend} = await backendOn(s);
+  const big = 'x'.repeat(40 * 1024);
+  const sent = events(300).map((e) => ({...e, payload: {...e.payload, newData: {...e.payload.newData, description: big}}}));
+  const res = await backend.push(sent);
+  t.is(res.acks.length, 300);
+  t.true(pushes(s).length >= 2, `12 MB of events need more than one request (got ${pushes(s).length})`);
+  t.true(pushes(s).every((r) => r.status === 200));
+  const huge = events(3, 1000);
+  huge[1] = {...huge[1], payload: {...huge[1].payload, newData: {id: 'x', description: 'y'.repeat(11 * 1024 * 1024)}}};
+  const res2 = await backend.push(huge);
+  t.deepEqual(res2.acks.map((a) => a.clientActionId), [1000, 1002]);
+  t.like(res2.rejections[0], {clientActionId: 1001, reason: 'invalid', retryable: false});
+  t.regex(res2.rejections[0].message ?? '', /10 MiB/);
+  await backend.close();
+});
+
 const PERF_EVENTS = Number(process.env.TD_HTTP_PERF_EVENTS ?? 10_000);
 
 test(`throughput: ${PERF_EVENTS} events pushed and pulled through the backend on loopback`, async (t) => {

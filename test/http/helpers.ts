@@ -23,7 +23,7 @@ export async function backendOn(
   options: {key?: string; config?: Record<string, unknown>; context?: TestContextOptions; projectId?: string} = {},
 ): Promise<Made> {
   const test = createTestContext({env: {TD_AUTH_KEY: options.key ?? s.adminKey}, target: `http:${s.url}/${s.projectId}`, ...options.context});
-  const config = httpBackend.validateConfig({url: s.url, projectId: options.projectId ?? s.projectId, maxRetries: 3, retryBudgetMs: 5_000, ...options.config});
+  const config = httpBackend.validateConfig({url: s.url, projectId: options.projectId ?? s.projectId, maxRetries: 3, retryBudgetMs: 60_000, ...options.config});
   const backend = (await httpBackend.create(config, test.context)) as HttpBackend;
   return {backend, test};
 }

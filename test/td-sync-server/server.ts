@@ -591,7 +591,12 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
     send(ctx, 200, goJson(result), 'application/json');
   }
 
-  function applyFault(ctx: Ctx, f: NonNullable<ReturnType<Faults['take']>>): void {
+  async function applyFault(ctx: Ctx, f: NonNullable<ReturnType<Faults['take']>>, result?: unknown): Promise<void> {
+    if (f.kind === 'delay') {
+      // Committed, answered late (a client may have timed out and retried meanwhile).
+      await new Promise((r) => setTimeout(r, f.ms));
+      return sendResult(ctx, result);
+    }
     if (f.kind === 'drop') {
       ctx.req.socket.destroy();
       requests.push({method: ctx.method, path: ctx.path, status: 0, ip: ctx.ip, authorized: ctx.key !== undefined, events: ctx.events});
@@ -624,12 +629,12 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
       const tooBig = size > maxBody;
 
       let fault = faults.take(ctx.method, ctx.path);
-      if (fault?.kind === 'delay') {
+      if (fault?.kind === 'delay' && !fault.afterCommit) {
         const ms = fault.ms;
         await new Promise((r) => setTimeout(r, ms));
         fault = undefined;
       }
-      if (fault && !fault.afterCommit) return applyFault(ctx, fault);
+      if (fault && !fault.afterCommit) return await applyFault(ctx, fault);
 
       // CORS exists only under /v1/admin/ and only for configured origins (spec §1.6).
       const origin = req.headers.origin;
@@ -663,7 +668,7 @@ export async function startTdSyncServer(options: TdSyncServerOptions = {}): Prom
       if (route.auth !== 'public') gate(ctx, route, params);
       if (tooBig) throw invalidJson();
       const result = await route.handler(ctx, params);
-      if (fault) return applyFault(ctx, fault);
+      if (fault) return await applyFault(ctx, fault, result);
       sendResult(ctx, result);
       if (ctx.key?.max_expires_at && res.statusCode < 400) {
         // Impersonation keys slide to now+5 min, capped at 4 h after creation.

@@ -25,6 +25,11 @@ import type {HttpConfig} from './config.js';
 
 /** td's client batch (the server accepts up to 1000). */
 export const PUSH_BATCH = 500;
+/**
+ * Bytes per push request: td-sync refuses bodies over 10 MiB as `invalid json body`, so batches are
+ * also cut by size (500 events of large rows would not fit).
+ */
+export const MAX_PUSH_BYTES = 8 * 1024 * 1024;
 /** td's page size; the server clamps at 10000. */
 export const PULL_PAGE = 1000;
 
@@ -115,26 +120,32 @@ export class HttpBackend implements SyncBackend {
     if (events.length === 0) return {acks, rejections};
     const deviceId = await this.wireDeviceId();
     const sessionId = this.pushSession(events);
-    for (let i = 0; i < events.length; i += PUSH_BATCH) {
-      const batch = events.slice(i, i + PUSH_BATCH);
-      await this.pushBatch(batch, deviceId, sessionId, acks, rejections);
-      this.context.progress.tick(batch.length);
+    for (const batch of batches(events, this.maxPushBytes)) {
+      if (batch.oversized) {
+        // One event larger than a whole request: the server could never take it.
+        rejections.push({clientActionId: batch.events[0].clientActionId, reason: 'invalid', message: `event is ${batch.bytes} bytes as JSON, more than td-sync accepts in one request (10 MiB)`, retryable: false});
+        continue;
+      }
+      await this.pushBatch(batch.events, batch.json, deviceId, sessionId, acks, rejections);
+      this.context.progress.tick(batch.events.length);
     }
     // Cleared together with the acks the engine records: from then on nothing is in flight.
     this.context.state.stage(INFLIGHT_KEY, null);
     return {acks, rejections};
   }
 
-  private async pushBatch(batch: readonly SyncEvent[], deviceId: string, sessionId: string, acks: PushAck[], rejections: PushRejection[]): Promise<void> {
+  private async pushBatch(batch: readonly SyncEvent[], json: string[], deviceId: string, sessionId: string, acks: PushAck[], rejections: PushRejection[]): Promise<void> {
     let pending = [...batch];
+    const jsonOf = new Map(batch.map((e, i) => [e, json[i]]));
     // A 400 names the first bad event; it is rejected alone and the rest re-sent (nothing was stored).
     while (pending.length > 0) {
       try {
         // Push is idempotent: td-sync dedups on (device_id, session_id, client_action_id) and we
         // re-send under the same session, so a retry after a 5xx, a 429 or a lost response
         // (even a 500 after the server committed) yields `duplicate` acks, never a second copy.
+        const head = JSON.stringify({device_id: deviceId, session_id: sessionId}).slice(0, -1);
         const res = await this.client.request<PushResponse>('POST', `${this.projectPath}/sync/push`, {
-          body: {device_id: deviceId, session_id: sessionId, events: pending.map(toWireEvent)},
+          rawBody: `${head},"events":[${pending.map((e) => jsonOf.get(e)).join(',')}]}`,
           idempotent: true,
           what: `push to project ${this.config.projectId}`,
         });
@@ -149,6 +160,9 @@ export class HttpBackend implements SyncBackend {
       }
     }
   }
+
+  /** Overridable for tests. */
+  maxPushBytes = MAX_PUSH_BYTES;
 
   async pull(request: PullRequest): Promise<PullResult> {
     const after = parseCursor(request.cursor);
@@ -227,6 +241,38 @@ export class HttpBackend implements SyncBackend {
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+interface Batch {
+  events: SyncEvent[];
+  json: string[];
+  bytes: number;
+  oversized?: boolean;
+}
+
+/** Consecutive batches of at most PUSH_BATCH events and `maxBytes` of JSON (order kept). */
+export function batches(events: readonly SyncEvent[], maxBytes = MAX_PUSH_BYTES): Batch[] {
+  const out: Batch[] = [];
+  let cur: Batch = {events: [], json: [], bytes: 0};
+  for (const e of events) {
+    const json = JSON.stringify(toWireEvent(e));
+    const bytes = Buffer.byteLength(json) + 1;
+    if (bytes > maxBytes) {
+      if (cur.events.length > 0) out.push(cur);
+      out.push({events: [e], json: [json], bytes, oversized: true});
+      cur = {events: [], json: [], bytes: 0};
+      continue;
+    }
+    if (cur.events.length >= PUSH_BATCH || (cur.events.length > 0 && cur.bytes + bytes > maxBytes)) {
+      out.push(cur);
+      cur = {events: [], json: [], bytes: 0};
+    }
+    cur.events.push(e);
+    cur.json.push(json);
+    cur.bytes += bytes;
+  }
+  if (cur.events.length > 0) out.push(cur);
+  return out;
 }
 
 function rejectionFromWire(r: {client_action_id: number; reason: string; server_seq?: number}): PushRejection {

@@ -33,6 +33,8 @@ export interface ClientOptions {
 export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** A body already serialised as JSON (wins over `body`). */
+  rawBody?: string;
   /** Safe to send again after a 429/5xx/network error (the server would not apply it twice). */
   idempotent: boolean;
   /** Send the bearer key (false for the login endpoints, like td). */
@@ -157,8 +159,8 @@ export class TdSyncClient {
       headers.authorization = `Bearer ${key}`;
     }
     let body: string | undefined;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
+    if (options.rawBody !== undefined || options.body !== undefined) {
+      body = options.rawBody ?? JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
     const basePath = new URL(this.url).pathname.replace(/\/+$/, '');

@@ -1,0 +1,32 @@
+import test from 'ava';
+import type {SyncEvent} from 'td-sync-sdk';
+import {batches, PUSH_BATCH} from '../src/backend.js';
+
+const ev = (id: number, size = 10): SyncEvent => ({
+  clientActionId: id,
+  deviceId: 'd',
+  sessionId: 's',
+  actionType: 'create',
+  entityType: 'issues',
+  entityId: `td-${id}`,
+  payload: {schemaVersion: 1, newData: {id: `td-${id}`, title: 't'.repeat(size)}, previousData: null},
+  clientTimestamp: '2026-01-01T00:00:00Z',
+});
+
+test('batches keep order, hold at most 500 events, and respect the byte cap', (t) => {
+  const many = Array.from({length: 1200}, (_, i) => ev(i + 1));
+  t.deepEqual(batches(many).map((b) => b.events.length), [PUSH_BATCH, PUSH_BATCH, 200]);
+  t.deepEqual(batches(many).flatMap((b) => b.events.map((e) => e.clientActionId)), many.map((e) => e.clientActionId));
+  const sized = Array.from({length: 10}, (_, i) => ev(i + 1, 1000));
+  const cut = batches(sized, 3500);
+  t.true(cut.every((b) => b.bytes <= 3500));
+  t.true(cut.length >= 4);
+  t.deepEqual(cut.flatMap((b) => b.events.map((e) => e.clientActionId)), sized.map((e) => e.clientActionId));
+  t.deepEqual(batches([]), []);
+});
+
+test('an event larger than the cap travels alone, marked oversized', (t) => {
+  const out = batches([ev(1), ev(2, 5000), ev(3)], 1000);
+  t.deepEqual(out.map((b) => [b.events.map((e) => e.clientActionId), Boolean(b.oversized)]), [[[1], false], [[2], true], [[3], false]]);
+  t.is(JSON.parse(out[0].json[0]).client_action_id, 1, 'each event is serialised once, in wire form');
+});
