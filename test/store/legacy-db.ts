@@ -121,6 +121,7 @@ export function legacyProject(options: LegacyOptions = {}): {dir: string; dbPath
   db.pragma('foreign_keys = OFF'); // td wrote these files with FK enforcement off (better-sqlite3 defaults to on)
   db.pragma(options.wal ? 'journal_mode = WAL' : 'journal_mode = DELETE');
   if (options.wal) db.pragma('wal_autocheckpoint = 0');
+  db.pragma('synchronous = OFF'); // test data: no fsync per statement
   db.exec(TD_V27_LAYOUT);
   db.prepare("INSERT INTO schema_info (key, value) VALUES ('version', ?)").run(String(options.version ?? 27));
   db.exec("INSERT INTO boards (id, name, query, is_builtin) VALUES ('bd-all-issues', 'All Issues', '', 1)");
