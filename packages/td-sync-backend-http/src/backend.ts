@@ -243,6 +243,20 @@ export class HttpBackend implements SyncBackend {
   }
 }
 
+const GO_RFC3339 = /^\d{4}-\d\d-\d\dT\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * td-sync parses client_timestamp with Go's RFC 3339 parser and refuses the whole batch otherwise.
+ * Other spellings a journal may hold (td's `2006-01-02 15:04:05-07:00`, no zone) are sent as the
+ * same instant in UTC; what no parser understands is sent as is (the server names it, and the
+ * event is rejected alone).
+ */
+export function wireTimestamp(ts: string): string {
+  if (GO_RFC3339.test(ts)) return ts;
+  const t = Date.parse(ts.includes('T') ? ts : ts.replace(' ', 'T'));
+  return Number.isNaN(t) ? ts : new Date(t).toISOString();
+}
+
 interface Batch {
   events: SyncEvent[];
   json: string[];
@@ -255,7 +269,9 @@ export function batches(events: readonly SyncEvent[], maxBytes = MAX_PUSH_BYTES)
   const out: Batch[] = [];
   let cur: Batch = {events: [], json: [], bytes: 0};
   for (const e of events) {
-    const json = JSON.stringify(toWireEvent(e));
+    const wire = toWireEvent(e);
+    wire.client_timestamp = wireTimestamp(wire.client_timestamp);
+    const json = JSON.stringify(wire);
     const bytes = Buffer.byteLength(json) + 1;
     if (bytes > maxBytes) {
       if (cur.events.length > 0) out.push(cur);

@@ -30,3 +30,11 @@ test('an event larger than the cap travels alone, marked oversized', (t) => {
   t.deepEqual(out.map((b) => [b.events.map((e) => e.clientActionId), Boolean(b.oversized)]), [[[1], false], [[2], true], [[3], false]]);
   t.is(JSON.parse(out[0].json[0]).client_action_id, 1, 'each event is serialised once, in wire form');
 });
+
+test('timestamps go out in a form Go\'s RFC 3339 parser takes', async (t) => {
+  const {wireTimestamp} = await import('../src/backend.js');
+  t.is(wireTimestamp('2026-01-01T10:00:00Z'), '2026-01-01T10:00:00Z');
+  t.is(wireTimestamp('2026-01-01T10:00:00.123+05:30'), '2026-01-01T10:00:00.123+05:30');
+  t.is(wireTimestamp('2026-02-03 20:53:53.519728-08:00'), '2026-02-04T04:53:53.519Z');
+  t.is(wireTimestamp('garbage'), 'garbage');
+});
