@@ -724,3 +724,16 @@ test('§14.39 CORS on admin routes: none configured, allowed, disallowed, prefli
   const star = await withServer(t, {corsAllowedOrigins: ['*']});
   t.is((await call(star.url, 'GET', '/v1/admin/server', {key: adminScoped(star), headers: {origin: 'https://any.example.org'}})).headers['access-control-allow-origin'], 'https://any.example.org');
 });
+
+test('quirks §1.2-1.3: a body over 10 MiB is 400 invalid json body (not 413); GET routes answer HEAD; X-Request-ID on every answer', async (t) => {
+  const s = await withServer(t);
+  const huge = JSON.stringify(pushBody([wireEvent(1, {payload: {new_data: {d: 'x'.repeat(10 * 1024 * 1024)}, previous_data: {}, schema_version: 1}})]));
+  const r = await call(s.url, 'POST', pushPath(s), {key: s.adminKey, rawBody: huge});
+  t.is(r.status, 400);
+  t.deepEqual(r.json(), {error: {code: 'bad_request', message: 'invalid json body'}});
+  t.is(s.store.events(s.projectId).length, 0);
+  const head = await call(s.url, 'HEAD', `/v1/projects/${s.projectId}/sync/status`, {key: s.adminKey});
+  t.is(head.status, 200);
+  t.is(head.text, '');
+  for (const res of [r, head, await call(s.url, 'GET', '/nope'), await call(s.url, 'PUT', '/healthz')]) t.regex(String(res.headers['x-request-id']), /^[0-9a-f]{32}$/);
+});
