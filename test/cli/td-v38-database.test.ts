@@ -87,6 +87,12 @@ test('td list/show/update on a database td built (schema v38)', (t) => {
   t.deepEqual(s.handoff, {decisions: [], done: ['schema copied'], remaining: ['backfill'], session: 'ses_aaaaaa', timestamp: '2026-03-02T09:30:15.5+01:00', uncertain: []});
   t.like(s, {parent_id: '', acceptance: '', created_at: ISSUE1_JSON.created_at, updated_at: ISSUE1_JSON.updated_at});
   t.deepEqual(s.logs.map((l: any) => l.message), ['Started work']);
+  const multi = run(['show', 'td-a1b2c3', 'td-ffffff', 'd4e5f6', '--json']);
+  t.is(multi.code, 0);
+  t.deepEqual(multi.json(), [
+    {description: ISSUE1_JSON.description, id: 'td-a1b2c3', priority: 'P1', status: 'in_progress', title: ISSUE1_JSON.title, type: 'feature'},
+    {description: '', due_date: '2026-04-01', id: 'td-d4e5f6', priority: 'P3', status: 'open', title: 'Write the upgrade notes', type: 'task'},
+  ], 'several ids: td array of summaries, unknown ids skipped');
   t.deepEqual(run(['dep', 'list', 'td-d4e5f6', '--json']).json().dependencies, ['td-a1b2c3']);
 
   const up = run(['update', 'td-a1b2c3', '--priority', 'P0', '-l', 'api,web,db', '--json']);

@@ -3,7 +3,7 @@ import {TdCommand} from '../base.js';
 
 export default class Show extends TdCommand {
   static summary = 'Show an issue with handoff, logs and reviews';
-  static description = 'Show issue(s) with handoff, recent logs and review history. --json prints td\'s object (labels array, review_history, handoff, logs); several ids print one document each.';
+  static description = 'Show issue(s) with handoff, recent logs and review history. --json prints td\'s object (labels array, review_history, handoff, logs); several ids print an array of summaries, as td.';
   static hiddenAliases = ['context', 'view', 'get'];
   static strict = false;
   static examples = ['<%= config.bin %> show td-abc123', '<%= config.bin %> show abc123 --json'];
@@ -13,7 +13,7 @@ export default class Show extends TdCommand {
     const {flags, argv} = await this.parseTd(Show);
     if (flags.format === 'json') this.jsonMode = true;
     const ids = argv as string[];
-    const {showIssue} = await import('../tasks/queries.js');
+    const {showIssue, showSummaries} = await import('../tasks/queries.js');
     const {TaskError} = await import('../tasks/errors.js');
     const {isTaskError} = await import('../tasks/util.js');
     if (ids.length === 0) throw new TaskError('invalid_input', 'no issue id given: td show <id> [id...]');
@@ -24,22 +24,19 @@ export default class Show extends TdCommand {
       else for (const l of r.text) this.say(l);
       return;
     }
-    let shown = 0;
-    for (const id of ids) {
+    // Several ids: td prints a JSON array of summaries (unknown ids skipped) or the issues in turn.
+    if (this.jsonMode) {
+      this.printJson(showSummaries(store.db, ids).json);
+      return;
+    }
+    ids.forEach((id, i) => {
       try {
-        const r = showIssue(store.db, id);
-        shown++;
-        if (this.jsonMode) this.printJson(r.json);
-        else {
-          for (const l of r.text) this.say(l);
-          this.say('');
-        }
+        for (const l of showIssue(store.db, id).text) this.say(l);
+        if (i < ids.length - 1) this.say('---');
       } catch (e) {
         if (!isTaskError(e)) throw e;
-        if (this.jsonMode) process.stdout.write(JSON.stringify({error: {code: e.code, message: e.message}}) + '\n');
-        else process.stderr.write(`ERROR: ${e.message}\n`);
+        this.warnLine(e.message);
       }
-    }
-    if (shown === 0) this.exit(1);
+    });
   }
 }

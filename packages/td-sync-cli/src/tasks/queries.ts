@@ -159,3 +159,23 @@ export function showIssue(db: Database.Database, rawId: string): ShowResult {
 }
 
 export {STATUSES};
+
+/** `td show a b --json`: td's array of summary maps; unknown ids are skipped. */
+export function showSummaries(db: Database.Database, rawIds: string[]): {json: Array<Record<string, unknown>>; missing: string[]} {
+  const json: Array<Record<string, unknown>> = [];
+  const missing: string[] = [];
+  for (const raw of rawIds) {
+    const id = normalizeIssueId(raw);
+    const row = readIssue(db, id);
+    if (!row) {
+      missing.push(id);
+      continue;
+    }
+    const e: Record<string, unknown> = {id, title: row.title, status: row.status, priority: row.priority, type: row.type, description: str(row.description)};
+    if (row.defer_until !== null) e.defer_until = row.defer_until;
+    if (row.due_date !== null) e.due_date = row.due_date;
+    if (Number(row.defer_count ?? 0) > 0) e.defer_count = Number(row.defer_count);
+    json.push(sortKeys(e));
+  }
+  return {json, missing};
+}
