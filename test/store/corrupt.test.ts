@@ -6,10 +6,10 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import {spawn} from 'node:child_process';
-import {readFileSync, truncateSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, truncateSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {Store, StoreError} from '../../packages/td-sync-cli/src/store/index.js';
-import {REPO, isolatedEnv, td} from '../helpers/td.js';
+import {REPO, isolatedEnv, td, tempDir} from '../helpers/td.js';
 import {FIXTURE_NAMES, fixtureProject, fixturesPresent, hashFiles} from './helpers.js';
 import {legacyProject} from './legacy-db.js';
 
@@ -167,4 +167,11 @@ test('a WAL database another process is reading: not converted, clear error, dat
   const store = Store.openAt(dir);
   t.is(store.schemaVersion(), 38, 'migrates once the reader is gone');
   store.close();
+});
+
+test('a folder where the database should be: clear error', (t) => {
+  const dir = tempDir('td-dirdb-');
+  mkdirSync(join(dir, '.todos', 'issues.db'), {recursive: true});
+  const e = t.throws(() => Store.openAt(dir), {instanceOf: StoreError}) as StoreError;
+  t.regex(e.message, /is a folder, not a file/);
 });

@@ -17,6 +17,17 @@ const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 /** Refuse a file that is not a SQLite database before SQLite touches it (nothing is written). */
 export function checkDatabaseFile(path: string): void {
+  try {
+    checkHeader(path);
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new StoreError('database_error', `database ${path} is a folder, not a file: move it away and run 'td init'`, {cause: e});
+    throw new StoreError('database_error', `cannot read database ${path} (${(e as Error).message}): check its permissions`, {cause: e});
+  }
+}
+
+function checkHeader(path: string): void {
   const size = statSync(path).size;
   if (size === 0) return; // td treats an empty file as a new database
   if (size < 100) throw new StoreError('database_error', `database ${path} is truncated (${size} bytes): restore it from a backup`);
