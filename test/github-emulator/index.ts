@@ -37,6 +37,11 @@ export interface EmulatorOptions {
   seed?: number;
   /** Login of the person the `ui` methods act as (default `monalisa`). */
   uiLogin?: string;
+  /**
+   * Line endings of text typed in the web UI. A browser submits a textarea with CRLF, so bodies a
+   * person writes or edits come back with `\r\n` (spec §4.2); `as-is` stores the text unchanged.
+   */
+  uiLineEndings?: 'crlf' | 'as-is';
 }
 
 export interface IssueSnapshot {
@@ -116,8 +121,9 @@ function snapshot(i: Issue): IssueSnapshot {
 }
 
 /** The "person in the GitHub web UI": same rules and updatedAt bumps as the API; creations count against content limits. */
-function makeUi(core: EmulatorCore, uiLogin: string): EmulatorUi {
+function makeUi(core: EmulatorCore, uiLogin: string, lineEndings: 'crlf' | 'as-is'): EmulatorUi {
   const m = core.model;
+  const typed = (text: string): string => (lineEndings === 'crlf' ? text.replace(/\r?\n/g, '\r\n') : text);
   const person = () => m.user(uiLogin);
   const repo = (name: string): Repo => m.requireRepo(name);
   const labelsNamed = (r: Repo, names: string[], create: boolean) =>
@@ -135,12 +141,12 @@ function makeUi(core: EmulatorCore, uiLogin: string): EmulatorUi {
   return {
     createIssue(r, input) {
       const rr = repo(r);
-      const i = m.createIssue(rr, {title: input.title, body: input.body ?? '', labels: labelsNamed(rr, input.labels ?? [], true)}, person());
+      const i = m.createIssue(rr, {title: input.title, body: typed(input.body ?? ''), labels: labelsNamed(rr, input.labels ?? [], true)}, person());
       core.rateLimits.recordContent(uiLogin);
       return {number: i.number, id: i.id};
     },
     editIssue(r, n, patch) {
-      m.updateIssue(m.requireIssue(repo(r), n), {title: patch.title, body: patch.body}, person());
+      m.updateIssue(m.requireIssue(repo(r), n), {title: patch.title, body: patch.body === undefined ? undefined : typed(patch.body)}, person());
     },
     closeIssue(r, n, reason = 'COMPLETED') {
       m.closeIssue(m.requireIssue(repo(r), n), reason);
@@ -168,12 +174,12 @@ function makeUi(core: EmulatorCore, uiLogin: string): EmulatorUi {
       m.deleteLabel(labelsNamed(rr, [name], false)[0]!);
     },
     addComment(r, n, body) {
-      const c = m.addComment(m.requireIssue(repo(r), n), body, person());
+      const c = m.addComment(m.requireIssue(repo(r), n), typed(body), person());
       core.rateLimits.recordContent(uiLogin);
       return {id: c.id};
     },
     editComment(_r, id, body) {
-      m.updateComment(comment(id), body, person());
+      m.updateComment(comment(id), typed(body), person());
     },
     deleteComment(_r, id) {
       m.deleteComment(comment(id));
@@ -255,7 +261,7 @@ export async function startGitHubEmulator(options: EmulatorOptions = {}): Promis
   const token = options.token ?? `ghp_${randomBytes(18).toString('base64url')}`;
   const login = options.login ?? 'octocat';
   core.addToken(token, {scopes: options.scopes ?? ['repo'], login});
-  const ui = makeUi(core, options.uiLogin ?? 'monalisa');
+  const ui = makeUi(core, options.uiLogin ?? 'monalisa', options.uiLineEndings ?? 'crlf');
 
   let em: GitHubEmulator;
   const server: Server = createServer((req, res) => {

@@ -111,7 +111,8 @@ test('updatedAt moves for title, body, state, labels and comments, never for no-
   };
   await step('title edit', () => em.ui.editIssue('acme/app', 1, {title: 'new'}), true);
   await step('same title again', () => em.ui.editIssue('acme/app', 1, {title: 'new'}), false);
-  await step('body edit with CRLF', () => em.ui.editIssue('acme/app', 1, {body: 'a\r\nb'}), true);
+  await step('body edit (typed with \\n, stored with CRLF like a browser form)', () => em.ui.editIssue('acme/app', 1, {body: 'a\nb'}), true);
+  await step('the same body again', () => em.ui.editIssue('acme/app', 1, {body: 'a\r\nb'}), false);
   await step('label added', () => em.ui.addLabels('acme/app', 1, ['x']), true);
   await step('label already there', () => em.ui.addLabels('acme/app', 1, ['x']), false);
   await step('label renamed', () => em.ui.renameLabel('acme/app', 'x', 'y'), false);
