@@ -130,3 +130,18 @@ test('match, count and seeded probability decide which requests a fault hits', a
   t.is((await gql(em, `{ viewer { login } }`)).status, 200);
   await em.close();
 });
+
+test('not-found matched to a mutation plays eventual consistency: a fresh issue is briefly unresolvable', async t => {
+  const {em, repoId} = await setup();
+  await gql(em, CREATE, {r: repoId, t: 'fresh'});
+  const id = em.issues('acme/app')[0]!.id;
+  em.faults.inject({kind: 'not-found', match: 'addComment'});
+  const add = `mutation($id: ID!) { addComment(input: {subjectId: $id, body: "hi"}) { commentEdge { node { body } } } }`;
+  const first = await gql(em, add, {id});
+  t.deepEqual(first.body.data, {addComment: null});
+  t.deepEqual(first.body.errors[0].type, 'NOT_FOUND');
+  t.is(first.body.errors[0].message, `Could not resolve to a node with the global id of '${id}'`);
+  const retry = await gql(em, add, {id});
+  t.is(retry.body.data.addComment.commentEdge.node.body, 'hi');
+  await em.close();
+});

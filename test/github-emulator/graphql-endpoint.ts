@@ -108,7 +108,15 @@ export async function handleGraphQL(core: EmulatorCore, req: IncomingMessage, re
     if (typeof payload.query !== 'string') {
       return {status: 200, body: {errors: [{message: 'A query attribute must be specified and must be a string.'}]}};
     }
-    const variables = (payload.variables && typeof payload.variables === 'object' ? payload.variables : {}) as Record<string, unknown>;
+    let rawVariables = payload.variables;
+    if (typeof rawVariables === 'string' && rawVariables.trim()) {
+      try {
+        rawVariables = JSON.parse(rawVariables) as unknown;
+      } catch {
+        return {status: 400, body: httpBodies.badJson};
+      }
+    }
+    const variables = (rawVariables && typeof rawVariables === 'object' ? rawVariables : {}) as Record<string, unknown>;
     const operationName = typeof payload.operationName === 'string' ? payload.operationName : null;
 
     let doc: DocumentNode;
@@ -130,7 +138,7 @@ export async function handleGraphQL(core: EmulatorCore, req: IncomingMessage, re
     const names = [op.name?.value ?? null, ...topFields];
 
     const delay = core.faults.take(['delay'], names);
-    if (delay) await sleep(delay.delayMs ?? 1000);
+    if (delay) await sleep(delay.delayMs ?? 1000, undefined, {ref: false});
 
     const fault = core.faults.take(REQUEST_FAULTS, names);
     if (fault && !POST_EXECUTION.has(fault.kind)) return requestFault(fault);
@@ -219,7 +227,7 @@ export async function handleGraphQL(core: EmulatorCore, req: IncomingMessage, re
         case 'apply-then-504':
           return {status: 504, body: httpBodies.somethingWentWrong(requestId)};
         case 'timeout':
-          await sleep(fault.delayMs ?? 10_000);
+          await sleep(fault.delayMs ?? 10_000, undefined, {ref: false});
           return {status: 504, body: httpBodies.somethingWentWrong(requestId)};
         case 'resource-limits': {
           const data = {...(result.data ?? {})};

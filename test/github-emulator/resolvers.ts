@@ -58,6 +58,9 @@ function repoOf(n: NodeRecord): Repo | undefined {
 }
 
 function lookupNode(ctx: RequestContext, id: string): NodeRecord {
+  // Eventual consistency (spec §4.5): a `not-found` fault matched to a mutation makes the node it
+  // names briefly unresolvable, as a freshly created issue sometimes is on github.com.
+  if (ctx.currentMutation && ctx.faults.take(['not-found'], [ctx.currentMutation])) throw notFoundNode(id);
   const n = ctx.model.node(id);
   const repo = n && repoOf(n);
   if (!n || (repo && !canRead(ctx, repo))) throw notFoundNode(id);
@@ -179,6 +182,8 @@ const userFields: Record<string, Resolver> = {
   isViewer: (u: User, _a, ctx) => u === ctx.viewer,
   email: () => '',
   isSiteAdmin: () => false,
+  issues: (u: User, args: IssueArgs, ctx, info) =>
+    issueConnection(ctx, info, ctx.model.allRepos().filter(r => canRead(ctx, r)).flatMap(r => r.issues.filter(i => i.author === u)), args),
   repository: (u: User, args: {name: string}, ctx) => {
     const r = ctx.model.repo(`${u.login}/${args.name}`);
     return r && canRead(ctx, r) ? r : null;
@@ -284,7 +289,11 @@ const repositoryFields: Record<string, Resolver> = {
   isTemplate: () => false,
   isEmpty: () => true,
   visibility: (r: Repo) => (r.isPrivate ? 'PRIVATE' : 'PUBLIC'),
-  viewerPermission: (r: Repo, _a, ctx) => (r.owner === ctx.viewer ? 'ADMIN' : 'WRITE'),
+  viewerPermission: (r: Repo, _a, ctx) => {
+    if (ctx.token.permissions) return ctx.token.permissions.issues === 'write' ? 'WRITE' : 'READ';
+    if (r.owner === ctx.viewer) return 'ADMIN';
+    return ctx.token.scopes.includes('repo') || ctx.token.scopes.includes('public_repo') ? 'WRITE' : 'READ';
+  },
   createdAt: (r: Repo) => dt(r.createdAt),
   updatedAt: (r: Repo) => dt(r.updatedAt),
   description: () => null,
