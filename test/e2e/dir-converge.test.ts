@@ -1,6 +1,6 @@
 /**
- * Two and three td projects doing random work (creates, updates, starts, logs, dependencies,
- * soft deletes) and syncing in random order through a shared folder, all through the built `td`
+ * Two and three td projects doing random work (creates, updates, starts, logs, comments,
+ * dependencies added and removed, soft deletes and restores) and syncing in random order through a shared folder, all through the built `td`
  * binary, end with identical task tables, and the folder holds every event exactly once.
  * Fixed seeds; TD_E2E_RUNS raises the number of runs (each run is a few dozen td processes).
  */
@@ -10,7 +10,7 @@ import {difference, query, storedIdentities, syncAll, team, title, type Member} 
 
 const RUNS = Number(process.env.TD_E2E_RUNS ?? 1);
 
-type Kind = 'create' | 'title' | 'priority' | 'description' | 'start' | 'log' | 'dep' | 'delete' | 'sync';
+type Kind = 'create' | 'title' | 'priority' | 'description' | 'start' | 'log' | 'comment' | 'dep' | 'undep' | 'delete' | 'restore' | 'sync';
 interface Op {
   kind: Kind;
   who: number;
@@ -20,7 +20,7 @@ interface Op {
 
 const opArb = (members: number) =>
   fc.record({
-    kind: fc.constantFrom<Kind>('create', 'create', 'create', 'title', 'priority', 'description', 'start', 'log', 'log', 'dep', 'delete', 'sync', 'sync', 'sync'),
+    kind: fc.constantFrom<Kind>('create', 'create', 'create', 'title', 'priority', 'description', 'start', 'log', 'log', 'comment', 'dep', 'dep', 'undep', 'delete', 'restore', 'sync', 'sync', 'sync'),
     who: fc.nat(members - 1),
     pick: fc.nat(1000),
     value: fc.nat(1000),
@@ -32,20 +32,31 @@ const liveIssues = (m: Member) => query<{id: string}>(m, 'SELECT id FROM issues 
 function perform(op: Op, m: Member, n: number): boolean {
   const ids = liveIssues(m);
   const pick = (k = 0) => ids[(op.pick + k * 7) % ids.length]!;
+  if (op.kind === 'restore') {
+    const deleted = query<{id: string}>(m, 'SELECT id FROM issues WHERE deleted_at IS NOT NULL ORDER BY id').map((r) => r.id);
+    if (deleted.length > 0) return m.tryTd(['restore', deleted[op.pick % deleted.length]!]).code === 0;
+  }
+  if (op.kind === 'undep') {
+    const deps = query<{issue_id: string; depends_on_id: string}>(m, 'SELECT issue_id, depends_on_id FROM issue_dependencies ORDER BY id');
+    const dep = deps[op.pick % Math.max(1, deps.length)];
+    if (dep) return m.tryTd(['dep', 'rm', dep.issue_id, dep.depends_on_id]).code === 0;
+  }
   if (op.kind === 'sync') return m.td(['sync']).code === 0;
   if (op.kind === 'create' || ids.length === 0) {
     return m.td(['create', title(m.name, n), '-p', `P${op.value % 5}`]).code === 0;
   }
-  const args: Record<Exclude<Kind, 'create' | 'sync'>, string[]> = {
+  const args: Record<Exclude<Kind, 'create' | 'sync' | 'restore' | 'undep'>, string[]> = {
     title: ['update', pick(), '--title', `${title(m.name, op.value)} (renamed)`],
     priority: ['update', pick(), '--priority', `P${op.value % 5}`],
     description: ['update', pick(), '--description', `Notes ${op.value} from ${m.name}: ünïcode ✓ "quoted"`],
     start: ['start', pick()],
     log: ['log', pick(), `Progress ${op.value} by ${m.name}`],
+    comment: ['comment', pick(), `Comment ${op.value} from ${m.name}`],
     dep: ['dep', 'add', pick(), pick(1)],
     delete: ['delete', pick()],
   };
-  return m.tryTd(args[op.kind]).code === 0;
+  const kind = op.kind === 'restore' || op.kind === 'undep' ? 'title' : op.kind; // nothing to restore/unlink yet
+  return m.tryTd(args[kind]).code === 0;
 }
 
 async function converges(t: import('ava').ExecutionContext, members: number, length: number, seed: number) {
