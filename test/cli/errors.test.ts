@@ -18,10 +18,8 @@ test('unknown ids, bad enumerations and bad values change nothing', (t) => {
   const before = snapshot(p.dir);
   const cases: Array<{args: string[]; code: string; message: RegExp}> = [
     {args: ['start', 'td-ffffff'], code: 'not_found', message: /issue not found: td-ffffff/},
-    {args: ['show', 'nope00'], code: 'not_found', message: /td-nope00/},
     {args: ['update', id, '--status', 'done-ish'], code: 'invalid_input', message: /invalid status: done-ish/},
     {args: ['update', id, '--priority', 'urgent'], code: 'invalid_input', message: /invalid priority: urgent \(valid: P0, P1, P2, P3, P4\)/},
-    {args: ['update', id, '--type', 'saga'], code: 'invalid_input', message: /invalid type: saga/},
     {args: ['update', id, '--points', '4'], code: 'invalid_input', message: /Fibonacci/},
     {args: ['update', id, '--minor', 'maybe'], code: 'invalid_input', message: /invalid minor/},
     {args: ['update', id, '--parent', 'td-aaaaaa'], code: 'not_found', message: /td-aaaaaa/},
@@ -29,16 +27,13 @@ test('unknown ids, bad enumerations and bad values change nothing', (t) => {
     {args: ['create', 'Valid title but bad priority', '-p', 'P9'], code: 'invalid_input', message: /invalid priority/},
     {args: ['create', 'Valid title with a missing parent', '--parent', 'td-bbbbbb'], code: 'not_found', message: /td-bbbbbb/},
     {args: ['create', 'x'.repeat(201)], code: 'invalid_input', message: /too long/},
-    {args: ['create', 'todo'], code: 'invalid_input', message: /too generic/},
     {args: ['create', '   '], code: 'invalid_input', message: /title is required/},
     {args: ['log', id, '--type', 'rant', 'hello there'], code: 'invalid_input', message: /invalid log type/},
     {args: ['log', 'td-cccccc', 'message for nobody'], code: 'not_found', message: /td-cccccc/},
-    {args: ['comment', 'td-cccccc', 'text'], code: 'not_found', message: /td-cccccc/},
     {args: ['handoff', 'td-cccccc', '--done', 'x'], code: 'not_found', message: /td-cccccc/},
     {args: ['dep', 'rm', id, 'td-cccccc'], code: 'not_found', message: /td-cccccc/},
     {args: ['approve', id, '--reviewed-by', 'a', '--self-review'], code: 'invalid_input', message: /mutually exclusive/},
     {args: ['approve', id, '--decision', 'changes_requested'], code: 'invalid_input', message: /requires --record-only/},
-    {args: ['reopen', id], code: '', message: /./}, // no-op: exit 0 (checked below)
   ];
   for (const c of cases) {
     const r = p.td([...c.args, '--json']);
