@@ -34,7 +34,7 @@ test('the kit passes on a correct in-memory backend (the broken ones differ from
     badSecret: 'not-a-real-token',
   });
   t.deepEqual(report.failed.map((f) => `${f.scenario}: ${f.error.message}`), []);
-  t.is(report.passed.length, 12, `ran: ${report.passed.join(' | ')}`);
+  t.is(report.passed.length, 13, `ran: ${report.passed.join(' | ')}`);
 });
 
 test('the optional scenarios fail a backend that hides a rate limit or a bad token behind a plain Error', async (t) => {

@@ -13,6 +13,7 @@ export type ScenarioId =
   | 'large-payload'
   | 'unicode'
   | 'crash-before-record'
+  | 'concurrent-push'
   | 'rate-limit'
   | 'bad-credentials';
 

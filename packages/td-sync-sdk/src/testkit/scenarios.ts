@@ -231,6 +231,26 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     },
   },
   {
+    id: 'concurrent-push',
+    title: 'several devices pushing at the same moment lose and duplicate nothing',
+    async run(s) {
+      const devices = await Promise.all(['A', 'C', 'D'].map((label) => s.device(label)));
+      const b = await s.device('B');
+      const batches = devices.map((d, i) => d.events(8 + i, `conc${i}`));
+      // Each device pushes in two halves; all devices at once.
+      await Promise.all(
+        devices.map(async (d, i) => {
+          const sent = batches[i]!;
+          await d.push(sent.slice(0, 4), `concurrent push from ${d.label}`);
+          await d.push(sent.slice(4), `second concurrent push from ${d.label}`);
+        }),
+      );
+      const got = b.fromOthers(await b.pullAll(pageLimit(s) + 2, 'B pulls'));
+      s.expectExactlyOnce(batches.flat(), got, 'after three devices pushed at the same time');
+      for (const d of [...devices, b]) await d.close();
+    },
+  },
+  {
     id: 'rate-limit',
     title: 'a rate limit in the middle of a batch is reported as such and loses nothing',
     async run(s) {
