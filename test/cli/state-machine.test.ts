@@ -115,5 +115,5 @@ test('refusals carry td codes and a refusal-only run exits 1 with nothing writte
   t.is(row(p.dir, "SELECT COUNT(*) AS n FROM sessions")!.n, 1, 'not even a session row for bob');
   const a = p.td(['approve', fx.ids.open, '--json']);
   t.is(a.code, 1);
-  t.is(a.json().error.code, 'conflict');
+  t.is(a.json().error.code, 'invalid_input', 'td maps this refusal to invalid_input at the top level');
 });

@@ -483,7 +483,7 @@ export function approveIssue(store: Store, rawId: string, o: ApproveOptions = {}
     if (!el.allowed) return fail(id, 'cannot_self_approve', el.message!);
     if (el.requiresReason && !reason) return fail(id, 'invalid_input', `--self-review requires --reason for ${id}`);
     if (issue.status !== 'in_review') {
-      return fail(id, 'conflict', `cannot approve ${id}: status changed from in_review to ${issue.status} in another session\n  Current status: ${issue.status}\n  Submit for review first: td review ${id}`);
+      return fail(id, 'invalid_input', `cannot approve ${id}: status changed from in_review to ${issue.status} in another session\n  Current status: ${issue.status}\n  Submit for review first: td review ${id}`);
     }
     const prior = active?.id ?? '';
     supersedeActiveReviews(tx.db, id, me, tx.now);
