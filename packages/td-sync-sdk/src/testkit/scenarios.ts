@@ -69,7 +69,15 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
       const b = await s.device('B');
       const sent = a.events(6, 'idem');
       const first = await a.push(sent, 'first push');
-      await a.push(sent, 'second push of the same events');
+      const second = await a.push(sent, 'second push of the same events');
+      const firstSeq = new Map(first.acks.map((x) => [x.clientActionId, x.remoteSeq]));
+      for (const again of [...second.acks, ...second.rejections]) {
+        const was = firstSeq.get(again.clientActionId);
+        s.check(
+          was === undefined || again.remoteSeq === undefined || String(again.remoteSeq) === String(was),
+          () => `re-pushing event ${again.clientActionId} answered remoteSeq ${JSON.stringify(again.remoteSeq)}, but the first push stored it as ${JSON.stringify(was)}; a replay must point at the event already stored (a new sequence means it was stored again)`,
+        );
+      }
       await a.push([sent[2]!, sent[4]!], 'third push of two of them');
       const seqs = new Map(first.acks.map((x) => [x.clientActionId, x.remoteSeq]));
       const got = b.fromOthers(await b.pullAll(big, 'B pulls'));
