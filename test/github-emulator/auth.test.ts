@@ -74,3 +74,15 @@ test('rate limits are per user: two tokens of one user share a budget', async t 
   t.is((await gql(em, `{ viewer { login } }`, {}, {token: 'other'})).headers.get('x-ratelimit-remaining'), '1');
   await em.close();
 });
+
+test('a GitHub App installation token without issues: write is refused "by integration"', async t => {
+  const em = await startGitHubEmulator();
+  const {id} = em.createRepo('acme/app');
+  em.addToken('ghs_installation', {login: 'td-app[bot]', permissions: {issues: 'read'}});
+  const r = await gql(em, CREATE, {r: id}, {token: 'ghs_installation'});
+  t.is(r.body.errors[0].type, 'FORBIDDEN');
+  t.is(r.body.errors[0].message, 'Resource not accessible by integration');
+  em.addToken('ghs_writer', {login: 'td-app[bot]', permissions: {issues: 'write'}});
+  t.is((await gql(em, CREATE, {r: id}, {token: 'ghs_writer'})).body.data.createIssue.issue.number, 1);
+  await em.close();
+});

@@ -6,13 +6,16 @@ import type {PrimaryState, RateLimits} from './ratelimit.js';
 /**
  * A token the emulator accepts. Classic tokens carry OAuth `scopes` (`repo` reads and writes
  * private repositories, `public_repo` only public ones); fine-grained tokens carry `permissions`
- * instead and are refused with FORBIDDEN "Resource not accessible by personal access token".
+ * instead and are refused with FORBIDDEN "Resource not accessible by personal access token"; GitHub
+ * App installation tokens (`app`, e.g. `ghs_…`) carry permissions too and are refused with
+ * "Resource not accessible by integration".
  */
 export interface TokenRecord {
   token: string;
   login: string;
   scopes: string[];
   permissions?: {issues?: 'none' | 'read' | 'write'};
+  kind?: 'classic' | 'fine-grained' | 'app';
 }
 
 /** Everything a resolver needs for one GraphQL request. */

@@ -59,8 +59,10 @@ export class EmulatorCore {
     return `E${this.requestSeq.toString(16).toUpperCase().padStart(4, '0')}:EMU:${(0xa000 + this.requestSeq).toString(16).toUpperCase()}`;
   }
 
-  addToken(token: string, opts: {scopes?: string[]; login?: string; permissions?: TokenRecord['permissions']} = {}): TokenRecord {
-    const rec: TokenRecord = {token, login: opts.login ?? 'octocat', scopes: opts.scopes ?? ['repo'], ...(opts.permissions ? {permissions: opts.permissions} : {})};
+  addToken(token: string, opts: {scopes?: string[]; login?: string; permissions?: TokenRecord['permissions']; kind?: TokenRecord['kind']} = {}): TokenRecord {
+    const kind = opts.kind ?? (token.startsWith('ghs_') ? 'app' : opts.permissions ? 'fine-grained' : 'classic');
+    const permissions = opts.permissions ?? (kind === 'classic' ? undefined : {issues: 'write' as const});
+    const rec: TokenRecord = {token, login: opts.login ?? 'octocat', scopes: kind === 'classic' ? (opts.scopes ?? ['repo']) : [], kind, ...(permissions ? {permissions} : {})};
     this.model.user(rec.login);
     this.tokens.set(token, rec);
     return rec;

@@ -65,6 +65,10 @@ export const httpBodies = {
     documentation_url: 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
     message: `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${requestId}.`,
   }),
+  abuse: {
+    message: 'You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.',
+    documentation_url: 'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api#secondary-rate-limits',
+  },
   tooManyRequests: {message: 'Too Many Requests', documentation_url: 'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api', status: '429'},
   somethingWentWrong: (requestId: string) => ({
     data: null,

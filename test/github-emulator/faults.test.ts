@@ -145,3 +145,13 @@ test('not-found matched to a mutation plays eventual consistency: a fresh issue 
   t.is(retry.body.data.addComment.commentEdge.node.body, 'hi');
   await em.close();
 });
+
+test('abuse-403 answers with the older abuse-detection wording and retry-after', async t => {
+  const {em} = await setup();
+  em.faults.inject({kind: 'abuse-403', retryAfter: 30});
+  const r = await gql(em, `{ viewer { login } }`);
+  t.is(r.status, 403);
+  t.is(r.body.message, 'You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.');
+  t.is(r.headers.get('retry-after'), '30');
+  await em.close();
+});

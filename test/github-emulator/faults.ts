@@ -14,6 +14,8 @@ import {seededRandom} from './ids.js';
  *   secondary-403-no-retry-after   the same without `retry-after`
  *   secondary-429         429 "secondary rate limit" with `retry-after`
  *   429                   429 plain ("Too Many Requests"; no "secondary" wording)
+ *   abuse-403             403 "You have triggered an abuse detection mechanism…" with `retry-after`
+ *                         (the older wording, which plugin-throttling does not recognise)
  *   secondary-200         200 whose `errors[0].message` is the secondary-limit message
  *   something-went-wrong  200 "Something went wrong while executing your query…", data null
  *   502 / 504             the status with the "Something went wrong" body, nothing applied
@@ -35,6 +37,7 @@ export const REQUEST_FAULTS = [
   'secondary-403-no-retry-after',
   'secondary-429',
   '429',
+  'abuse-403',
   'secondary-200',
   'something-went-wrong',
   '502',

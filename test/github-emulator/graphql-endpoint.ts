@@ -260,6 +260,8 @@ export async function handleGraphQL(core: EmulatorCore, req: IncomingMessage, re
         return {status: 429, body: httpBodies.secondary(requestId), headers: retryAfter, rateLimited: 'secondary'};
       case '429':
         return {status: 429, body: httpBodies.tooManyRequests, rateLimited: 'secondary'};
+      case 'abuse-403':
+        return {status: 403, body: httpBodies.abuse, headers: retryAfter, rateLimited: 'secondary'};
       case 'secondary-200':
         return {status: 200, body: {errors: [{message: httpBodies.secondary(requestId).message}]}, rateLimited: 'secondary'};
       case 'something-went-wrong':

@@ -88,7 +88,11 @@ export interface GitHubEmulator {
   token: string;
   login: string;
   createRepo(nameWithOwner: string, opts?: {private?: boolean}): {id: string};
-  addToken(token: string, opts?: {scopes?: string[]; login?: string; permissions?: {issues?: 'none' | 'read' | 'write'}}): void;
+  /**
+   * Accept another token. Classic by default (`scopes`, default `['repo']`); with `permissions` a
+   * fine-grained token; `kind: 'app'` (or a `ghs_` prefix) a GitHub App installation token.
+   */
+  addToken(token: string, opts?: {scopes?: string[]; login?: string; permissions?: {issues?: 'none' | 'read' | 'write'}; kind?: 'classic' | 'fine-grained' | 'app'}): void;
   ui: EmulatorUi;
   issues(repo: string): IssueSnapshot[];
   labels(repo: string): Array<{name: string; color: string; description: string | null}>;
@@ -235,7 +239,7 @@ async function control(em: GitHubEmulator, req: IncomingMessage, res: ServerResp
   }
   if (path === '/_emulator/repos' && method === 'POST') return json(res, 200, em.createRepo(String(input.nameWithOwner), {private: input.private as boolean | undefined}));
   if (path === '/_emulator/tokens' && method === 'POST') {
-    em.addToken(String(input.token), input as {scopes?: string[]; login?: string});
+    em.addToken(String(input.token), input as Parameters<GitHubEmulator['addToken']>[1]);
     return json(res, 200, {ok: true});
   }
   if (path === '/_emulator/faults' && method === 'POST') {

@@ -20,6 +20,9 @@ function fineGrained(ctx: RequestContext): boolean {
   return ctx.token.permissions !== undefined;
 }
 
+const notAccessible = (ctx: RequestContext) =>
+  new GitHubError('FORBIDDEN', ctx.token.kind === 'app' ? 'Resource not accessible by integration' : 'Resource not accessible by personal access token');
+
 export function canRead(ctx: RequestContext, repo: Repo): boolean {
   if (!repo.isPrivate) return true;
   if (fineGrained(ctx)) return true;
@@ -28,7 +31,7 @@ export function canRead(ctx: RequestContext, repo: Repo): boolean {
 
 function requireWrite(ctx: RequestContext, repo: Repo): void {
   if (fineGrained(ctx)) {
-    if (ctx.token.permissions?.issues !== 'write') throw new GitHubError('FORBIDDEN', 'Resource not accessible by personal access token');
+    if (ctx.token.permissions?.issues !== 'write') throw notAccessible(ctx);
     return;
   }
   const ok = ctx.token.scopes.includes('repo') || (!repo.isPrivate && ctx.token.scopes.includes('public_repo'));
@@ -39,7 +42,7 @@ const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 function requireIssueRead(ctx: RequestContext): void {
   if (fineGrained(ctx) && !['read', 'write'].includes(ctx.token.permissions?.issues ?? 'none')) {
-    throw new GitHubError('FORBIDDEN', 'Resource not accessible by personal access token');
+    throw notAccessible(ctx);
   }
 }
 
