@@ -170,7 +170,9 @@ for (const name of fixturesPresent() ? FIXTURE_NAMES : []) {
         // one process for all issues (td show takes several ids and prints one document each)
         const show = td(dir, ['show', ...ids, '--json'], env);
         t.is(show.code, 0, show.stderr);
-        const docs = JSON.parse(`[${show.stdout.trim().replace(/\n}\n{/g, '\n},\n{')}]`) as Array<{id?: string; error?: unknown}>;
+        // several ids: one JSON array of summaries (or, in older builds, one document per id)
+        const out = show.stdout.trim();
+        const docs = (out.startsWith('[') ? JSON.parse(out) : JSON.parse(`[${out.replace(/\n}\n{/g, '\n},\n{')}]`)) as Array<{id?: string; error?: unknown}>;
         t.deepEqual(docs.map((d) => d.id), ids, 'td show works on every issue');
         const one = td(dir, ['show', ids[0]!, '--json'], env);
         t.is(one.code, 0);
