@@ -24,11 +24,17 @@ export default class Log extends TdCommand {
   async run(): Promise<void> {
     const {flags, argv} = await this.parseTd(Log);
     const t = await import('../tasks/index.js');
-    const args = (argv as string[]).slice();
+    const args = argv as string[];
     let issue = flags.issue ?? flags.T;
-    if (!issue && args.length > 1 && t.looksLikeIssueId(args[0])) issue = args.shift();
-    else if (!issue && args.length === 1 && t.looksLikeIssueId(args[0]) && !process.stdin.isTTY) issue = args.shift();
-    let message = args.join(' ');
+    let message = '';
+    // td: `td log <id> <msg>`, `td log <msg> <id>`, `td log <msg>` (focused issue), `td log <id>` + stdin.
+    if (args.length >= 2) {
+      if (!t.looksLikeIssueId(args[0]) && args.length === 2 && t.looksLikeIssueId(args[1])) [message, issue] = [args[0], args[1]];
+      else [issue, message] = [args[0], args.slice(1).join(' ')];
+    } else if (args.length === 1) {
+      if (t.looksLikeIssueId(args[0])) issue = args[0];
+      else message = args[0];
+    }
     if (!message && !process.stdin.isTTY) {
       const {readFileSync} = await import('node:fs');
       message = readFileSync(0, 'utf8').trim();
