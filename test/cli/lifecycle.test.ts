@@ -83,6 +83,9 @@ test('workflow: start, log, comment, handoff, review, approve by another session
   const lg = p.td(['log', id, '--decision', 'Stream rows instead of buffering', '--json']);
   t.is(lg.code, 0, lg.stderr);
   t.like(lg.json(), {action: 'logged', id, log: {type: 'decision', message: 'Stream rows instead of buffering'}});
+  t.is(p.td(['log', 'message before the id', id]).stdout.trim(), `LOGGED ${id}`);
+  t.is(p.td(['log', id], 'multi-line\nfrom stdin\n').code, 0);
+  t.deepEqual(actions(p.dir, "entity_type = 'logs'").slice(-2).map((a) => JSON.parse(a.new_data).message), ['message before the id', 'multi-line\nfrom stdin']);
   const cm = p.td(['comment', id, 'Remember the CSV variant']);
   t.is(cm.stdout.trim(), `COMMENT ADDED ${id}`);
   const c = rows(p.dir, 'SELECT * FROM comments');
