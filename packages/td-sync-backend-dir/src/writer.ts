@@ -65,9 +65,12 @@ export class DeviceWriter {
     let pending: Array<{key: string; seq: string; clientActionId: number}> = [];
     const inBatch = new Set<string>();
 
+    let writing = false;
     const flush = async () => {
       if (lines.length === 0) return;
+      writing = true;
       await this.append(lines.join(''));
+      writing = false;
       for (const p of pending) {
         this.written.set(p.key, p.seq);
         acks.push({clientActionId: p.clientActionId, remoteSeq: p.seq});
@@ -109,7 +112,9 @@ export class DeviceWriter {
         const lineBytes = Buffer.byteLength(line);
         if (this.size + pendingBytes >= this.segmentBytes && this.size + pendingBytes > this.headerBytes()) {
           await flush();
+          writing = true;
           await this.roll();
+          writing = false;
         }
         pending.push({key, seq: positionSeq(this.deviceId, this.segment, this.size + pendingBytes), clientActionId: event.clientActionId});
         inBatch.add(key);
@@ -118,8 +123,10 @@ export class DeviceWriter {
       }
       await flush();
     } catch (error) {
-      // Whatever was flushed is acknowledged; the rest stays pending and is pushed next time. The
-      // segment may now end in a torn line: re-open (repair + rescan) before the next append.
+      // A plugin's mapEvent tap threw: nothing of this event was written; let the engine report it.
+      if (!writing) throw error;
+      // A write failed. Whatever was flushed is acknowledged; the rest stays pending and is pushed
+      // next time. The segment may end in a torn line: re-open (repair, rescan) before appending.
       this.ready = false;
       const message = `could not append to ${segmentPath(this.root, this.deviceId, this.segment)}: ${(error as Error).message}`;
       this.logger.warn(message);

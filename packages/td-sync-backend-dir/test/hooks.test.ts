@@ -64,3 +64,21 @@ test('a mapEvent tap that breaks the event identity gets that event rejected, no
   t.like(result.rejections[0], {clientActionId: 2, reason: 'invalid', retryable: false});
   t.regex(result.rejections[0]!.message!, /mapEvent .*identity/);
 });
+
+test('a mapEvent tap that throws fails the push with its own error; a retry stores every event once', async (t) => {
+  const root = tempFolder();
+  const hooks = createSyncHooks();
+  let fail = true;
+  hooks.mapEvent.tap('flaky', (record, event: SyncEvent) => {
+    if (fail && event.clientActionId === 3) throw new Error('plugin exploded');
+    return record;
+  });
+  const a = device(root, {hooks, segmentBytes: 1024});
+  const sent = a.events(5);
+  await t.throwsAsync(a.backend.push(sent), {message: 'plugin exploded'});
+  fail = false;
+  const result = await a.backend.push(sent);
+  t.deepEqual(result.acks.map((x) => x.clientActionId), [1, 2, 3, 4, 5]);
+  const b = device(root);
+  t.deepEqual(keys(await b.pullAll()), keys(sent));
+});
