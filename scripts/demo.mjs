@@ -164,6 +164,9 @@ try {
   console.log(green(`✓ ${recorded.length} conflict record(s) for ${notes}, each keeping the local and the remote version`));
   expectConverged('after the conflicting edits');
 
+  step('7. What the shared folder holds, as Bob\'s td sees it');
+  td(bob, ['sync', 'status']);
+
   console.log(`\n${green(bold('Demo passed:'))} two projects converged through ${shared}`);
 } finally {
   if (!process.env.TD_DEMO_KEEP && process.exitCode === undefined) rmSync(root, {recursive: true, force: true});
