@@ -50,3 +50,16 @@ test('http: backfill goes on while the server is empty (td: last_pulled_server_s
   const r = await runSync(s, hub.target({name: 'http'}), {});
   t.is(r.pushed, 1);
 });
+
+test('status queries work read-only on a database td-sync never wrote to', async (t) => {
+  const s = tempProject();
+  new TdWriter(s).createIssue();
+  for (const table of ['td_sync_acks', 'td_sync_targets', 'td_sync_conflicts', 'td_sync_skipped', 'td_sync_backend_state', 'td_sync_meta']) s.db.exec(`DROP TABLE ${table}`);
+  const root = s.root;
+  s.close();
+  const {Store} = await import('../../packages/td-sync-cli/src/store/index.js');
+  const ro = Store.openAt(root, {readonly: true});
+  t.is(pendingCount(ro, 'dir:/x', 'dir'), 1);
+  t.like(targetState(ro, 'dir:/x', 'dir'), {pending: 1, acked: 0, conflicts: 0, cursor: null});
+  ro.close();
+});

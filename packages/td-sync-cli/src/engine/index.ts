@@ -3,7 +3,7 @@
  * `td sync conflicts` use.
  */
 import type {Store} from '../store/index.js';
-import {readTarget, isHttp, readTdSyncState, loadCursor} from './targets.js';
+import {readTarget, isHttp, readTdSyncState} from './targets.js';
 import {pendingCount} from './pending.js';
 
 export type {ResolvedTarget, SyncReport, SyncRunOptions, SyncIssue} from './api.js';
@@ -29,11 +29,15 @@ export interface TargetStateInfo {
   orphaned: number;
 }
 
-const count = (store: Store, sql: string, ...params: unknown[]) => Number((store.db.prepare(sql).get(...params) as {n: number}).n);
+const hasTable = (store: Store, name: string) => !!store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+const count = (store: Store, sql: string, ...params: unknown[]) => {
+  const table = /FROM (\w+)/.exec(sql)![1];
+  return hasTable(store, table) ? Number((store.db.prepare(sql).get(...params) as {n: number}).n) : 0;
+};
 
 /** What `td sync status` shows about one target. Reads only. */
 export function targetState(store: Store, targetId: string, backendName?: string): TargetStateInfo {
-  const row = readTarget(store.db, targetId);
+  const row = hasTable(store, 'td_sync_targets') ? readTarget(store.db, targetId) : undefined;
   const backend = backendName ?? row?.backend ?? (targetId.includes(':') ? targetId.slice(0, targetId.indexOf(':')) : null);
   const http = backend !== null && isHttp(backend);
   const td = http ? readTdSyncState(store.db) : undefined;
@@ -41,7 +45,7 @@ export function targetState(store: Store, targetId: string, backendName?: string
     targetId,
     backend,
     remote: row?.remote ?? null,
-    cursor: backend ? loadCursor(store.db, targetId, backend) : (row?.cursor ?? null),
+    cursor: row?.cursor ?? (http && td && td.last_pulled_server_seq > 0 ? String(td.last_pulled_server_seq) : null),
     lastSyncAt: row?.last_sync_at ?? td?.last_sync_at ?? null,
     lastPushAt: row?.last_push_at ?? null,
     lastPullAt: row?.last_pull_at ?? null,

@@ -23,15 +23,19 @@ export interface ActionRow {
 
 const COLS = 'a.rowid AS rowid, a.id, a.session_id, a.action_type, a.entity_type, a.entity_id, a.new_data, a.previous_data, a.timestamp';
 
-export function pendingWhere(backendName: string): string {
+const hasAcksTable = (db: Database.Database) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'td_sync_acks'").get();
+
+export function pendingWhere(backendName: string, withAcks = true): string {
+  if (!withAcks && !isHttp(backendName)) return 'a.undone = 0'; // a database td-sync never wrote to (opened read-only)
   return isHttp(backendName)
     ? 'a.synced_at IS NULL AND a.undone = 0'
     : 'a.undone = 0 AND NOT EXISTS (SELECT 1 FROM td_sync_acks k WHERE k.target = @target AND k.action_rowid = a.rowid)';
 }
 
 export function pendingRows(db: Database.Database, targetId: string, backendName: string): ActionRow[] {
-  const params = isHttp(backendName) ? {} : {target: targetId};
-  return db.prepare(`SELECT ${COLS} FROM action_log a WHERE ${pendingWhere(backendName)} ORDER BY a.rowid`).all(params) as ActionRow[];
+  const acks = hasAcksTable(db);
+  const params = isHttp(backendName) || !acks ? {} : {target: targetId};
+  return db.prepare(`SELECT ${COLS} FROM action_log a WHERE ${pendingWhere(backendName, acks)} ORDER BY a.rowid`).all(params) as ActionRow[];
 }
 
 /** Pending rows of one entity (for conflict detection). */
