@@ -8,11 +8,13 @@ export default class Init extends TdCommand {
   async run(): Promise<void> {
     await this.parseTd(Init);
     const {existsSync, readFileSync, appendFileSync} = await import('node:fs');
-    const {join, resolve, basename, dirname} = await import('node:path');
+    const {join} = await import('node:path');
+    const {findProjectRoot, startDirectory} = await import('../store/project.js');
     const {Store} = await import('../store/open.js');
     const {getOrCreateSession, gitTopLevel} = await import('../tasks/session.js');
-    let root = resolve(this.workDir ?? process.env.TD_WORK_DIR ?? process.cwd());
-    if (basename(root) === '.todos') root = dirname(root);
+    // td resolves the directory first (.td-root, .todos, associations, git root): a subfolder of an
+    // initialised repository finds the existing project instead of creating a second one.
+    const root = findProjectRoot(startDirectory(this.workDir));
     const todos = join(root, '.todos');
     if (existsSync(todos)) {
       this.warnLine('.todos/ already exists');
