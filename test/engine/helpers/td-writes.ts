@@ -43,7 +43,7 @@ export class TdWriter {
     return new Date(this.t);
   }
 
-  get db() {
+  get db(): Store['db'] {
     return this.store.db;
   }
 
