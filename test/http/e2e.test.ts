@@ -117,8 +117,8 @@ function prng(seed: number) {
 
 const ROUNDS = Number(process.env.TD_HTTP_E2E_ROUNDS ?? 18);
 
-for (const seed of [7, 2026]) {
-  test(`three td projects converge through the stand-in after random work (seed ${seed}, ${ROUNDS} steps)`, async (t) => {
+for (const [seed, withFaults] of [[7, false], [2026, false], [99, true]] as const) {
+  test(`three td projects converge through the stand-in after random work (seed ${seed}, ${ROUNDS} steps${withFaults ? ', server faults' : ''})`, async (t) => {
     const s = await server(t);
     const projects = [await linked(s), await linked(s), await linked(s)];
     const rnd = prng(seed);
@@ -127,7 +127,8 @@ for (const seed of [7, 2026]) {
     for (let step = 0; step < ROUNDS; step++) {
       const p = pick(projects);
       const ids = issues(p).filter((i) => !i.deleted).map((i) => String(i.id));
-      const op = rnd();
+      // The faults variant syncs every fourth step at least, so faults meet syncs.
+      const op = withFaults && step % 4 === 3 ? 0.9 : rnd();
       if (op < 0.35 || ids.length === 0) {
         known.push(created(await run(p, ['create', `random task ${seed}-${step} from work`, '-p', pick(['P1', 'P2', 'P3'])])));
       } else if (op < 0.6) {
@@ -137,13 +138,24 @@ for (const seed of [7, 2026]) {
       } else if (op < 0.78) {
         await run(p, ['delete', pick(ids)]);
       } else {
+        if (withFaults) {
+          const path = pick(['/sync/push', '/sync/pull']);
+          s.faults.add(pick([
+            {kind: 'status', status: 503, path, times: 6},
+            {kind: 'status', status: 500, path, afterCommit: true},
+            {kind: 'drop', path, afterCommit: rnd() < 0.5},
+            {kind: 'status', status: 429, path, times: 8},
+          ] as const));
+        }
         const r = (await sync(p));
-        t.is(r.code, 0, JSON.stringify(r.out));
+        if (!withFaults) t.is(r.code, 0, JSON.stringify(r.out));
+        s.faults.clear();
       }
     }
     // Everyone syncs until quiet: push everything, then everyone pulls everything.
     for (const p of projects) t.is((await sync(p)).code, 0);
     for (const p of projects) t.is((await sync(p)).code, 0);
+    if (withFaults) t.true(s.faults.fired.filter((n) => n > 0).length >= 2, `faults fired: ${s.faults.fired.join(',')}`);
     const [a, b, c] = projects.map(issues);
     t.true(a.length > 0);
     t.deepEqual(b, a);
