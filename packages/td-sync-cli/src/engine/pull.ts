@@ -104,6 +104,20 @@ function writeMerged(run: Run, prep: Prepared, row: JsonObject): Record<string, 
   return readRow(db, prep.table, prep.id) ?? {...row, id: prep.id};
 }
 
+/** Local events of this entity not yet acknowledged by the target (rows that cannot be read are left out). */
+function localPending(run: Run, prep: Prepared): SyncEvent[] {
+  const out: SyncEvent[] = [];
+  for (const row of pendingRowsFor(run.store.db, run.target.targetId, run.target.backendName, prep.id)) {
+    try {
+      const b = buildEvent(row, run.deviceId, run.sessionId);
+      if ('event' in b && b.event.entityType === prep.table) out.push(b.event);
+    } catch {
+      /* a broken local row is reported by the push phase, never blamed on the remote event */
+    }
+  }
+  return out;
+}
+
 async function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures: Array<{ev: SyncEvent; error: unknown}>): Promise<void> {
   const db = run.store.db;
   const target = run.target.targetId;
@@ -117,9 +131,7 @@ async function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures:
     let conflict = false;
     let localSnapshot: JsonObject | null = null;
     if (!self && local && overwritesLocal(prep, ev, local)) {
-      const pending = pendingRowsFor(db, target, run.target.backendName, prep.id)
-        .map((r) => buildEvent(r, run.deviceId, run.sessionId))
-        .flatMap((b) => ('event' in b && b.event.entityType === prep.table ? [b.event] : []));
+      const pending = localPending(run, prep);
       if (pending.length > 0 || modifiedSince(local, run.lastSyncAt)) {
         conflict = true;
         localSnapshot = rowToJson(db, prep.table, local);
