@@ -18,6 +18,7 @@ test('beforePush may drop events: they stay pending and are pushed once the tap 
   const r1 = await runSync(s, hub.target({hooks}), {pull: false});
   t.is(r1.pushed, 2);
   t.is(r1.heldBack, 1);
+  t.deepEqual(r1.warnings, ['a beforePush tap held back 1 event(s); they stay pending']);
   t.is(r1.pending, 1);
   t.false(hub.log.some((e) => String(e.payload.newData?.message).startsWith('secret')));
   dropSecrets = false;
@@ -87,6 +88,7 @@ test('events of entity types the backend does not carry stay pending', async (t)
   t.is(r.heldBack, 1);
   t.is(r.pending, 1);
   t.deepEqual(pendingEvents(s, 'hub:memory', 'hub').map((e) => e.entityType), ['comments']);
+  t.deepEqual(r.warnings, ['1 event(s) stay pending: the hub backend does not carry comments (1)']);
 });
 
 test('rows whose entity type does not normalise stay pending and are not counted', async (t) => {
@@ -99,6 +101,7 @@ test('rows whose entity type does not normalise stay pending and are not counted
   t.is(r.pushed, 1);
   t.is(hub.log.length, 1);
   t.is(r.pending, 0);
+  t.deepEqual(r.warnings, ['journal rows with entity types td does not sync stay pending: gizmo (1)']);
 });
 
 test('backend state: stage commits with the ack batch, set is durable at once, dry runs write nothing', async (t) => {

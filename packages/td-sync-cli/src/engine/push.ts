@@ -28,15 +28,28 @@ function collect(run: Run): SyncEvent[] {
     if (run.unordered && !run.dryRun) stampLocalRows(store, run.deviceId, run.sessionId, run.now());
     const stamps = localStampLookup(store.db);
     const events: SyncEvent[] = [];
+    const notCarried = new Map<string, number>();
+    const unknown = new Map<string, number>();
     for (const row of pendingRows(store.db, run.target.targetId, run.target.backendName)) {
       const built = buildEvent(row, run.deviceId, run.sessionId, stamps(row.rowid));
-      if (!('event' in built)) continue;
+      if (!('event' in built)) {
+        if (built.skip === 'entity_type') unknown.set(row.entity_type, (unknown.get(row.entity_type) ?? 0) + 1);
+        continue;
+      }
       if (!carries(run.caps, built.event.entityType)) {
-        run.report.heldBack = (run.report.heldBack ?? 0) + 1;
+        notCarried.set(built.event.entityType, (notCarried.get(built.event.entityType) ?? 0) + 1);
         continue;
       }
       events.push(built.event);
     }
+    // Stranded events are said out loud (a silent backlog is how td users lost work before).
+    const list = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} (${n})`).join(', ');
+    const held = [...notCarried.values()].reduce((a, b) => a + b, 0);
+    if (held > 0) {
+      run.report.heldBack = (run.report.heldBack ?? 0) + held;
+      run.report.warnings.push(`${held} event(s) stay pending: the ${run.target.backendName} backend does not carry ${list(notCarried)}`);
+    }
+    if (unknown.size > 0) run.report.warnings.push(`journal rows with entity types td does not sync stay pending: ${list(unknown)}`);
     return events;
   };
   if (!run.dryRun) return run.writer.tx(work);
@@ -71,7 +84,11 @@ async function beforePush(run: Run, events: SyncEvent[]): Promise<SyncEvent[]> {
     seen.add(ev.clientActionId);
     out.push(ev);
   }
-  run.report.heldBack = (run.report.heldBack ?? 0) + (events.length - out.length);
+  const dropped = events.length - out.length;
+  if (dropped > 0) {
+    run.report.heldBack = (run.report.heldBack ?? 0) + dropped;
+    run.report.warnings.push(`a beforePush tap held back ${dropped} event(s); they stay pending`);
+  }
   return out;
 }
 
