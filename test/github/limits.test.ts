@@ -157,3 +157,29 @@ test('a short secondary limit on a read is waited out in place; on a creation it
   await a.push();
   t.is(em.issues('acme/app').length, 1);
 });
+
+test('a full scan every reconcileHours heals drift the watermark cannot see', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  let hostNow = Date.now();
+  const a = new Project(em, 'A', fastConfig(em, {reconcileHours: 1, overlapSeconds: 0}));
+  a.ctx.now = () => new Date(hostNow);
+  for (let i = 0; i < 3; i++) a.createIssue({title: `t${i}`});
+  await a.sync();
+  await new Promise((r) => setTimeout(r, 1100));
+  await a.pull();
+  // drift: the snapshot of one issue is lost (e.g. a state restored from a backup)
+  const key = a.ctx.state.keys('snap:')[0]!;
+  const snap = a.ctx.state.get<{view: {title: string}}>(key)!;
+  a.ctx.state.set(key, {...snap, updatedAt: '', fingerprint: 'x', view: {...snap.view, title: 'stale'}});
+  let before = em.requestLog.length;
+  t.deepEqual(await a.pull(), [], 'a watermark pull does not look at the old issue');
+  t.is(em.requestLog.length - before, 1);
+  hostNow += 3_600_000;
+  before = em.requestLog.length;
+  const healed = await a.pull();
+  t.is(healed.length, 1, 'the full scan found the difference');
+  t.is(healed[0]!.payload.previousData?.title, 'stale');
+  hostNow += 60_000;
+  t.deepEqual(await a.pull(), [], 'and the next pull is a watermark pull again');
+});

@@ -26,6 +26,8 @@ export interface GitHubConfig extends JsonObject {
   pageSize: number;
   /** How far before the watermark each pull starts again (GitHub's updatedAt is per second and may tie). */
   overlapSeconds: number;
+  /** A full scan (no watermark) every this many hours heals drift; 0 = never. */
+  reconcileHours: number;
   /** Longest rate-limit wait done in place; anything longer stops the sync with a retry time. */
   maxWaitSeconds: number;
   /** Gap between two mutation requests (GitHub asks for at least one second). */
@@ -112,6 +114,7 @@ export function validateConfig(raw: JsonObject): GitHubConfig {
     import: importMode(raw.import),
     pageSize: Math.floor(num(raw, 'pageSize', 50, 1, 100)),
     overlapSeconds: num(raw, 'overlapSeconds', 120, 0, 86_400),
+    reconcileHours: num(raw, 'reconcileHours', 24, 0, 24 * 365),
     maxWaitSeconds: num(raw, 'maxWaitSeconds', 60, 0, 3_600),
     writeSpacingMs: num(raw, 'writeSpacingMs', 1000, 0, 60_000),
     createsPerMinute: Math.floor(num(raw, 'createsPerMinute', 60, 1, 1_000_000)),

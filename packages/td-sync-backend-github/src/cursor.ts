@@ -5,6 +5,9 @@
  *   a  GitHub's endCursor of the last page of that scan
  *   m  the newest `updatedAt` seen so far in that scan
  *   st server time when that scan began (Date header); t: the same for the last completed scan
+ *   r  host time when the last full scan (no `since`) began: a full scan every
+ *      `reconcileHours` heals drift no watermark can see (e.g. a deleted label, which GitHub
+ *      strips from issues without touching their updatedAt)
  *
  * The overlap re-reads what changed shortly before the watermark (ties within a second, writes
  * in flight). Once a completed scan began more than the overlap after the watermark, that window
@@ -19,6 +22,9 @@ export interface PullCursor {
   m?: string | null;
   st?: string | null;
   t?: string | null;
+  r?: string | null;
+  /** Host time a full scan in progress began (becomes `r` when it completes). */
+  rs?: string | null;
 }
 
 export function decodeCursor(raw: string | null): PullCursor {
@@ -37,9 +43,13 @@ export function encodeCursor(c: PullCursor): string {
 }
 
 /** `since` for a new scan: watermark minus the overlap (GitHub's times are per second and may tie). */
-export function sinceFor(c: PullCursor, overlapSeconds: number): string | null {
+export function sinceFor(c: PullCursor, overlapSeconds: number, reconcileHours = 0, serverNow?: Date): string | null {
   if (c.a) return c.s ?? null;
   if (!c.w) return null;
+  if (reconcileHours > 0 && serverNow) {
+    const last = c.r ? Date.parse(c.r) : NaN;
+    if (!Number.isFinite(last) || serverNow.getTime() - last >= reconcileHours * 3_600_000) return null;
+  }
   const t = Date.parse(c.w);
   if (!Number.isFinite(t)) return null;
   const scanned = c.t ? Date.parse(c.t) : NaN;
@@ -57,6 +67,6 @@ export function maxTime(a: string | null | undefined, b: string | null | undefin
 export function nextCursor(c: PullCursor, since: string | null, pageMax: string | null, endCursor: string | null, hasNext: boolean, serverTime?: string | null): PullCursor {
   const m = maxTime(c.a ? c.m : null, pageMax);
   const st = c.a ? c.st ?? null : serverTime ?? null;
-  if (hasNext) return {v: 1, w: c.w, s: since, a: endCursor, m, st};
-  return {v: 1, w: maxTime(c.w, m), t: st};
+  if (hasNext) return {v: 1, w: c.w, s: since, a: endCursor, m, st, r: c.r ?? null, rs: c.a ? c.rs ?? null : null};
+  return {v: 1, w: maxTime(c.w, m), t: st, r: c.r ?? null};
 }

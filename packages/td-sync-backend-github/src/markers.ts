@@ -73,7 +73,8 @@ export interface DepView {
   closed?: boolean;
 }
 
-const BEGIN_RE = /<!-- td:begin (td-[0-9a-z]+) -->/;
+/** td ids are `td-` + hex, but imported or test ids may carry other safe characters. */
+const BEGIN_RE = /<!-- td:begin ([A-Za-z0-9_.:-]+) -->/;
 
 export function renderBlock(fields: BlockFields, deps: readonly DepView[] = []): string {
   const row = fields.row;
@@ -196,7 +197,7 @@ export interface ParsedComment {
   record?: Record<string, unknown>;
 }
 
-const COMMENT_RE = /<!-- td:(log|handoff|comment|overflow) ([A-Za-z0-9_.:-]+)(?: on (td-[0-9a-z]+))? -->/g;
+const COMMENT_RE = /<!-- td:(log|handoff|comment|overflow) ([A-Za-z0-9_.:-]+)(?: on ([A-Za-z0-9_.:-]+))? -->/g;
 
 function list(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);

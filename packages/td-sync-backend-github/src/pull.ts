@@ -61,7 +61,8 @@ export class Puller {
 
   async pull(request: PullRequest): Promise<PullResult> {
     const cursor = decodeCursor(request.cursor);
-    const since = sinceFor(cursor, this.config.overlapSeconds);
+    // When a full scan is due is a schedule, not a watermark: the host clock decides it.
+    const since = sinceFor(cursor, this.config.overlapSeconds, this.config.reconcileHours, this.ctx.now());
     const first = Math.max(1, Math.min(this.config.pageSize, request.limit || this.config.pageSize));
     const data = await this.remote.client.query<Page>(PULL_PAGE, {
       owner: this.config.owner,
@@ -100,7 +101,11 @@ export class Puller {
     }
     const hasNext = Boolean(conn?.pageInfo.hasNextPage);
     const serverTime = this.remote.client.serverDate?.toISOString() ?? null;
-    return {events, cursor: encodeCursor(nextCursor(cursor, since, pageMax, conn?.pageInfo.endCursor ?? null, hasNext, serverTime)), hasMore: hasNext};
+    const next = nextCursor(cursor, since, pageMax, conn?.pageInfo.endCursor ?? null, hasNext, serverTime);
+    const fullScanStart = cursor.a ? cursor.rs ?? null : since === null ? this.ctx.now().toISOString() : null;
+    if (hasNext) next.rs = fullScanStart;
+    else if (fullScanStart) next.r = fullScanStart;
+    return {events, cursor: encodeCursor(next), hasMore: hasNext};
   }
 
   private depEvent(action: 'create' | 'delete', issue: string, dep: string, type: string, stamp: string): SyncEvent {

@@ -30,6 +30,9 @@ interface Target {
   failed?: string;
 }
 
+/** Ids td writes into markers (td's own are `td-`/`lg-`/`cm-`/`ho-` + hex). */
+const SAFE_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+
 const RECORD_ENTITIES: Record<string, RecordKind> = {logs: 'log', handoffs: 'handoff', comments: 'comment'};
 
 function depKey(dep: string, type: string): string {
@@ -64,6 +67,10 @@ export class Pusher {
     const records: SyncEvent[] = [];
 
     for (const e of events) {
+      if (!SAFE_ID.test(e.entityId)) {
+        this.reject([e], 'invalid', `id ${JSON.stringify(e.entityId)} cannot be carried in a GitHub marker`, false);
+        continue;
+      }
       if (e.entityType === 'issues') {
         const prior = rows.get(e.entityId);
         const known = prior?.row ?? this.knownRow(e.entityId) ?? unwrapIssue(e.payload.previousData);

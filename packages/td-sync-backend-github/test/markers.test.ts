@@ -118,3 +118,10 @@ test('handoff and log comments render their lists for people', (t) => {
   t.true(body.includes('- a') && body.includes('- c'));
   t.deepEqual(parseComment(body)!.record?.remaining, ['c']);
 });
+
+test('ids with hyphens, dots and underscores round-trip through the markers', (t) => {
+  const f = fields({id: 'td-ptp-48b38b-1', row: {id: 'td-ptp-48b38b-1', title: 'x'}});
+  t.is(parseBody(renderBody('t', renderBlock(f))).fields?.id, 'td-ptp-48b38b-1');
+  const c = parseComment(renderComment('log', 'lg-a_b.c-1', 'td-ptp-48b38b-1', {id: 'lg-a_b.c-1'}))!;
+  t.like(c, {id: 'lg-a_b.c-1', issueId: 'td-ptp-48b38b-1'});
+});
