@@ -1,0 +1,85 @@
+import test from 'ava';
+import {startGitHubEmulator} from './index.js';
+import {gql} from './helpers.js';
+
+test('deleted issues vanish from node(id:) and listings; transferred ones keep their id under a new number', async t => {
+  const em = await startGitHubEmulator();
+  em.createRepo('acme/app');
+  em.createRepo('acme/elsewhere');
+  em.ui.createIssue('acme/elsewhere', {title: 'occupies #1 there'});
+  const gone = em.ui.createIssue('acme/app', {title: 'gone'});
+  const moved = em.ui.createIssue('acme/app', {title: 'moved', labels: ['bug']});
+  em.ui.deleteIssue('acme/app', gone.number);
+  t.deepEqual(em.ui.transferIssue('acme/app', moved.number, 'acme/elsewhere'), {number: 2});
+  const r = await gql(em, `query($a: ID!, $b: ID!) { a: node(id: $a) { id } b: node(id: $b) { ... on Issue { number repository { nameWithOwner } labels(first: 5) { totalCount } } } }`, {a: gone.id, b: moved.id});
+  t.deepEqual(r.body.data, {a: null, b: {number: 2, repository: {nameWithOwner: 'acme/elsewhere'}, labels: {totalCount: 0}}});
+  t.deepEqual(r.body.errors, [{type: 'NOT_FOUND', path: ['a'], locations: [{line: 1, column: 27}], message: `Could not resolve to a node with the global id of '${gone.id}'`}]);
+  const old = await gql(em, `{ repository(owner: "acme", name: "app") { issues(first: 5) { totalCount } issue(number: 2) { id } } }`);
+  t.deepEqual(old.body.data.repository, {issues: {totalCount: 0}, issue: null}, 'issue(number:) is nullable: null plus NOT_FOUND');
+  t.is(old.body.errors[0].message, 'Could not resolve to an Issue with the number of 2.');
+  t.deepEqual(em.issues('acme/app'), []);
+  t.deepEqual(em.issues('acme/elsewhere').map(i => i.title), ['occupies #1 there', 'moved']);
+  await em.close();
+});
+
+test('nodes(ids:) answers null with an error for each unknown id', async t => {
+  const em = await startGitHubEmulator();
+  em.createRepo('acme/app');
+  const {id} = em.ui.createIssue('acme/app', {title: 'here'});
+  const r = await gql(em, `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Issue { title } } }`, {ids: [id, 'I_kwDOnope']});
+  t.deepEqual(r.body.data, {nodes: [{title: 'here'}, null]});
+  t.deepEqual(r.body.errors[0].path, ['nodes', 1]);
+  t.is(r.body.errors[0].type, 'NOT_FOUND');
+  await em.close();
+});
+
+test('a mutation whose payload pages without first is applied, then its payload is refused', async t => {
+  const em = await startGitHubEmulator();
+  em.createRepo('acme/app');
+  const {id} = em.ui.createIssue('acme/app', {title: 'x'});
+  const r = await gql(em, `mutation($id: ID!) { updateIssue(input: {id: $id, title: "renamed"}) { issue { labels { nodes { name } } } } }`, {id});
+  t.is(r.body.errors[0].type, 'MISSING_PAGINATION_BOUNDARIES');
+  t.deepEqual(r.body.errors[0].path, ['updateIssue', 'issue', 'labels']);
+  t.is(em.issues('acme/app')[0]!.title, 'renamed', 'GitHub checks page sizes while resolving, after the write');
+  await em.close();
+});
+
+test('sub-issue nesting stops at the depth limit', async t => {
+  const em = await startGitHubEmulator({limits: {subIssueDepth: 3}});
+  em.createRepo('acme/app');
+  const ids = ['1', '2', '3', '4'].map(title => em.ui.createIssue('acme/app', {title}).id);
+  const link = (p: string, c: string) => gql(em, `mutation($p: ID!, $c: ID!) { addSubIssue(input: {issueId: $p, subIssueId: $c}) { subIssue { parent { number } } } }`, {p, c});
+  t.falsy((await link(ids[0]!, ids[1]!)).body.errors);
+  t.falsy((await link(ids[1]!, ids[2]!)).body.errors);
+  const deep = await link(ids[2]!, ids[3]!);
+  t.is(deep.body.errors[0].message, 'Sub issue exceeds the maximum nesting depth of 3 levels');
+  const removed = await gql(em, `mutation($p: ID!, $c: ID!) { removeSubIssue(input: {issueId: $p, subIssueId: $c}) { issue { subIssues(first: 5) { totalCount } } subIssue { parent { id } } } }`, {p: ids[1], c: ids[2]});
+  t.deepEqual(removed.body.data.removeSubIssue, {issue: {subIssues: {totalCount: 0}}, subIssue: {parent: null}});
+  await em.close();
+});
+
+test('labels: rename in place keeps them on issues; createIssue with labelIds and parentIssueId', async t => {
+  const em = await startGitHubEmulator();
+  const {id: repoId} = em.createRepo('acme/app');
+  const epic = em.ui.createIssue('acme/app', {title: 'epic'});
+  const label = await gql(em, `mutation($r: ID!) { createLabel(input: {repositoryId: $r, name: "td:p1", color: "B60205", description: "priority"}) { label { id name color description } } }`, {r: repoId});
+  const l = label.body.data.createLabel.label;
+  t.like(l, {name: 'td:p1', color: 'b60205', description: 'priority'});
+  const child = await gql(em, `mutation($r: ID!, $l: [ID!], $p: ID) { createIssue(input: {repositoryId: $r, title: "child", labelIds: $l, parentIssueId: $p}) { issue { number parent { number } labels(first: 5) { nodes { name } } } } }`, {r: repoId, l: [l.id], p: epic.id});
+  t.deepEqual(child.body.data.createIssue.issue, {number: 2, parent: {number: 1}, labels: {nodes: [{name: 'td:p1'}]}});
+  await gql(em, `mutation($id: ID!) { updateLabel(input: {id: $id, name: "td:priority-1"}) { label { name } } }`, {id: l.id});
+  t.deepEqual(em.issues('acme/app')[1]!.labels, ['td:priority-1']);
+  const byName = await gql(em, `{ repository(owner: "acme", name: "app") { label(name: "TD:PRIORITY-1") { id } labels(first: 10, query: "prior") { totalCount } } }`);
+  t.deepEqual(byName.body.data.repository, {label: {id: l.id}, labels: {totalCount: 1}});
+  await em.close();
+});
+
+test('the request log records what a benchmark needs', async t => {
+  const em = await startGitHubEmulator();
+  await gql(em, `query Who { viewer { login } }`);
+  const [entry] = em.requestLog;
+  t.like(entry, {operation: 'Who', mutation: false, contentCreating: false, cost: 1, nodes: 0, status: 200, rateLimited: null});
+  t.false(Number.isNaN(Date.parse(entry!.at)));
+  t.is(typeof entry!.durationMs, 'number');
+  await em.close();
+});
