@@ -7,6 +7,8 @@ export * from './outcome.js';
 export * from './session.js';
 export * from './tx.js';
 export * from './issues.js';
+export * from './approval.js';
+export * from './step.js';
 export * from './ops.js';
 export * from './queries.js';
 export {dependencyId} from './deps.js';

@@ -5,7 +5,7 @@ import {addHandoffTx, addLogTx, latestHandoff, type HandoffLists} from './activi
 import {addDependencyTx, dependenciesOf, dependentsOf, removeDependencyTx} from './deps.js';
 import {issueJson, readIssue, type IssueJson} from './model.js';
 import {normalizeIssueId, normalizeLogType} from './normalize.js';
-import {sortKeys} from './issues.js';
+import {sortKeys} from './step.js';
 import {getFocus} from './session.js';
 import {inTransaction, type TaskOptions, type Tx} from './tx.js';
 

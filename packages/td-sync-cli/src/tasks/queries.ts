@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import {notFound} from './errors.js';
 import {latestHandoff} from './activity.js';
 import {issueJson, jsonTime, readIssue, SELECT_ISSUE, splitLabels, str, type IssueJson, type IssueRow} from './model.js';
-import {sortKeys} from './issues.js';
+import {sortKeys} from './step.js';
 import {mergeMultiValue, normalizeIssueId, normalizePriority, normalizeStatus, normalizeType, STATUSES} from './normalize.js';
 import {listReviews} from './reviews.js';
 
