@@ -83,3 +83,14 @@ test('duplicate rejections with a seq mark rows synced without a history row; ba
   t.is(after.pushed, 0);
   t.falsy(s.db.prepare("SELECT 1 FROM action_log WHERE entity_id = 'lg-nolog002'").get());
 });
+
+test('sync_state.sync_disabled is honoured: nothing is pushed or pulled', async (t) => {
+  const hub = new Hub();
+  const s = tempProject();
+  new TdWriter(s).createIssue();
+  s.db.prepare("INSERT INTO sync_state (project_id, sync_disabled) VALUES ('p-1', 1)").run();
+  const r = await runSync(s, hub.target({name: 'http'}), {});
+  t.is(r.stopped?.code, 'sync_disabled');
+  t.is(r.pending, 1);
+  t.is(hub.received.length, 0);
+});

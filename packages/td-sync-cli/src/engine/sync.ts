@@ -13,7 +13,7 @@ import {pullPhase} from './pull.js';
 import {pushPhase, stampOnly} from './push.js';
 import {emptyReport, openRun, type Run} from './run.js';
 import {ensureEngineTables} from './schema.js';
-import {ensureTarget} from './targets.js';
+import {ensureTarget, isHttp, readTdSyncState} from './targets.js';
 
 function checkDatabase(store: Store): void {
   const rows = store.db.pragma('quick_check') as Array<{quick_check: string}>;
@@ -54,6 +54,12 @@ export async function runSync(store: Store, target: ResolvedTarget, options: Syn
     if (!options.dryRun) {
       ensureEngineTables(store.db);
       ensureTarget(store.db, target.targetId, target.backendName);
+    }
+    if (isHttp(target.backendName) && readTdSyncState(store.db)?.sync_disabled) {
+      // td honours this flag everywhere (and never sets it); so do we.
+      report.stopped = {code: 'sync_disabled', message: 'sync is disabled for this project (sync_state.sync_disabled = 1)', hint: 'set sync_state.sync_disabled to 0 in .todos/issues.db to sync again'};
+      report.pending = pendingCount(store, target.targetId, target.backendName);
+      return report;
     }
     run = await openRun(store, target, options, report);
     try {
