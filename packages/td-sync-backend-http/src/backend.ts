@@ -204,10 +204,11 @@ export class HttpBackend implements SyncBackend {
       return {...base, reachable, authenticated: false};
     }
     try {
-      const res = await this.client.request<StatusResponse>('GET', `${this.projectPath}/sync/status`, {idempotent: true, what: `status of project ${this.config.projectId}`});
+      // A status probe answers fast: one retry at most.
+      const res = await this.client.request<StatusResponse>('GET', `${this.projectPath}/sync/status`, {idempotent: true, maxRetries: 1, what: `status of project ${this.config.projectId}`});
       const s = res.body;
       // td-sync keeps syncing a soft-deleted project for its members (spec §3); say so.
-      const project = await this.client.request<{name?: string}>('GET', this.projectPath, {idempotent: true, what: `project ${this.config.projectId}`, accept: [404]});
+      const project = await this.client.request<{name?: string}>('GET', this.projectPath, {idempotent: true, maxRetries: 1, what: `project ${this.config.projectId}`, accept: [404]});
       const deleted = project.status === 404;
       return {
         ...base,

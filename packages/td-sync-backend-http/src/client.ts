@@ -43,6 +43,8 @@ export interface RequestOptions {
   what: string;
   /** Statuses the caller handles itself (returned instead of thrown). */
   accept?: number[];
+  /** Fewer retries than the client's default (e.g. a status probe should answer fast). */
+  maxRetries?: number;
 }
 
 export interface Response<T> {
@@ -127,7 +129,7 @@ export class TdSyncClient {
     const now = this.opts.now ?? Date.now;
     const sleep = this.opts.sleep ?? defaultSleep;
     const budgetEnd = now() + this.opts.retryBudgetMs;
-    const maxAttempts = options.idempotent ? this.opts.maxRetries + 1 : 1;
+    const maxAttempts = options.idempotent ? Math.min(this.opts.maxRetries, options.maxRetries ?? Infinity) + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.once<T>(method, path, options);
