@@ -127,7 +127,6 @@ export class HttpBackend implements SyncBackend {
         continue;
       }
       await this.pushBatch(batch.events, batch.json, deviceId, sessionId, acks, rejections);
-      this.context.progress.tick(batch.events.length);
     }
     // Cleared together with the acks the engine records: from then on nothing is in flight.
     this.context.state.stage(INFLIGHT_KEY, null);
@@ -189,7 +188,6 @@ export class HttpBackend implements SyncBackend {
       if (e.deviceId === wireDevice) e.deviceId = this.context.deviceId;
       events.push(e);
     }
-    this.context.progress.tick(events.length);
     const count = (res.body.events ?? []).length;
     return {events, cursor: String(res.body.last_server_seq ?? after), hasMore: Boolean(res.body.has_more) && count > 0};
   }
