@@ -103,3 +103,18 @@ test('replaying an issue create does not wipe its comments (no REPLACE cascade i
   t.is((b.db.prepare('SELECT COUNT(*) AS n FROM comments').get() as Row).n, 1);
   t.is((a.db.prepare('SELECT COUNT(*) AS n FROM comments').get() as Row).n, 1);
 });
+
+test('handoff lists td stored as BLOBs end up as the same TEXT on every device', async (t) => {
+  const hub = new Hub({ordering: 'unordered'});
+  const a = tempProject();
+  const b = tempProject();
+  const wa = new TdWriter(a);
+  const x = wa.createIssue();
+  const ho = wa.addHandoff(x, ['wired the retry']);
+  a.db.prepare("UPDATE handoffs SET done = CAST(done AS BLOB), remaining = CAST(remaining AS BLOB) WHERE id = ?").run(ho); // as td's AddHandoff binds them
+  await runSync(a, hub.target(), {});
+  await runSync(b, hub.target(), {});
+  const kinds = (s: Store) => s.db.prepare('SELECT typeof(done) AS d, typeof(remaining) AS r, done FROM handoffs').get();
+  t.deepEqual(kinds(a), {d: 'text', r: 'text', done: '["wired the retry"]'});
+  t.deepEqual(kinds(b), kinds(a));
+});

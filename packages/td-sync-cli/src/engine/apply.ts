@@ -345,10 +345,14 @@ export function materialize(db: Database.Database, table: EntityType, id: string
   return alive ? 'present' : 'absent';
 }
 
+/** Same value and same SQLite storage class (a BLOB td wrote is rewritten as the TEXT peers hold). */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === null || a === undefined || b === null || b === undefined) return false;
-  return String(a) === String(b);
+  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b);
+  const num = (v: unknown) => typeof v === 'number' || typeof v === 'bigint';
+  if (num(a) && num(b)) return Number(a) === Number(b);
+  return typeof a === typeof b && String(a) === String(b);
 }
 
 /** Apply one event by registers. Returns the materialisation result ('untouched' when it won nothing). */
