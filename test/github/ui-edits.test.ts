@@ -122,3 +122,20 @@ test('both sides changed the same field: the later change wins on both sides', a
   t.is(a.rows.issues.get(x.id as string)!.title, 'td later');
   t.is(a.rows.issues.get(y.id as string)!.title, 'Person later', 'the newer person edit came back to td');
 });
+
+test('an issue deleted on GitHub: td keeps the task, its later changes are refused for good, not retried forever', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  const a = new Project(em, 'A', fastConfig(em));
+  const x = a.createIssue({title: 'Will vanish'});
+  await a.sync();
+  em.ui.deleteIssue('acme/app', em.issues('acme/app')[0]!.number);
+  a.updateIssue(x.id as string, {priority: 'P0'});
+  a.log(x.id as string, 'after deletion');
+  const r = await a.push();
+  t.is(r.acks.length, 0);
+  t.true(r.rejections.every((j) => !j.retryable), JSON.stringify(r.rejections));
+  t.is(a.pending.length, 0);
+  t.truthy(a.rows.issues.get(x.id as string));
+  t.is(em.issues('acme/app').length, 0, 'nothing re-created');
+});

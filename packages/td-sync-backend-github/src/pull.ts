@@ -159,7 +159,6 @@ export class Puller {
       parentTdId: issue.parent ? this.state.tdIdOf(issue.parent.id) : undefined,
       overflow: {description: joined('description'), acceptance: joined('acceptance')},
     });
-    const stamp = issue.updatedAt;
     const mark = (list: SyncEvent[], from: number, remote: unknown) => list.slice(from).forEach((e) => this.origin.set(e, remote));
     const counts = {i: out.issues.length, d: out.deps.length, r: out.records.length};
     try {

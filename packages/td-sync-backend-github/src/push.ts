@@ -122,7 +122,8 @@ export class Pusher {
     }
 
     if (targets.size > 0) {
-      const labelNames = [...targets.values()].flatMap((t) => t.draft.labels);
+      // Only td-owned labels are managed (a plugin adding other names in mapEvent cannot make td own them).
+      const labelNames = [...targets.values()].flatMap((t) => t.draft.labels).filter((n) => this.scheme.isOwned(n));
       await this.remote.ensureLabels(labelNames);
       const linked = [...targets.values()].filter((t) => t.nodeId);
       if (linked.length > 0) {
@@ -609,7 +610,11 @@ export class Pusher {
         for (const e of j.events) this.acks.push({clientActionId: e.clientActionId});
       } else {
         const limited = /too quickly|rate limit|NOT_SENT/i.test(`${o.error?.message} ${o.error?.type}`);
-        this.reject(j.events, limited ? 'rate_limited' : 'transient', `${specs[i]!.field} failed: ${o.error?.message ?? 'unknown'}`, true);
+        const gone = o.error?.type === 'NOT_FOUND';
+        if (gone && j.op !== 'create') this.state.unlinkRecord(j.recordId);
+        if (gone && j.op === 'delete') for (const e of j.events) this.acks.push({clientActionId: e.clientActionId});
+        else if (gone) this.reject(j.events, 'remote_missing', `${specs[i]!.field} failed: the GitHub issue or comment no longer exists`, false);
+        else this.reject(j.events, limited ? 'rate_limited' : 'transient', `${specs[i]!.field} failed: ${o.error?.message ?? 'unknown'}`, true);
       }
     });
   }

@@ -130,7 +130,7 @@ export class Remote {
       });
       const outcomes = await this.mutate(specs);
       let relist = false;
-      outcomes.forEach((o, i) => {
+      outcomes.forEach((o) => {
         const label = (o.data as {label?: {id: string; name: string}} | undefined)?.label;
         if (o.ok && label) this.labelMap![label.name] = label.id;
         else relist = true; // most likely "already exists" (a race, or created by another device)
