@@ -91,6 +91,20 @@ CREATE INDEX idx_action_log_timestamp ON action_log(timestamp);
 CREATE INDEX idx_action_log_entity_type ON action_log(entity_id, action_type);
 `;
 
+/**
+ * td's layout at schema 20, before migrations 21-26: boards.name UNIQUE, board positions without
+ * deleted_at and with a unique position index, work-session tags keyed by their pair (no id), a
+ * nullable action_log.id, no sync_history.
+ */
+export const TD_V20_LAYOUT = TD_V27_LAYOUT.replace('name TEXT NOT NULL COLLATE NOCASE,', 'name TEXT NOT NULL COLLATE NOCASE UNIQUE,')
+  .replace('added_at DATETIME DEFAULT CURRENT_TIMESTAMP, deleted_at DATETIME, UNIQUE(board_id, issue_id));', 'added_at DATETIME DEFAULT CURRENT_TIMESTAMP, UNIQUE(board_id, issue_id));\nCREATE UNIQUE INDEX idx_board_positions_position ON board_issue_positions(board_id, position);')
+  .replace(
+    /CREATE TABLE work_session_issues \([^;]*;/,
+    'CREATE TABLE work_session_issues (work_session_id TEXT NOT NULL, issue_id TEXT NOT NULL, tagged_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (work_session_id, issue_id));',
+  )
+  .replace('CREATE TABLE "action_log" (id TEXT NOT NULL PRIMARY KEY,', 'CREATE TABLE "action_log" (id TEXT PRIMARY KEY,')
+  .replace(/CREATE TABLE sync_history \([^;]*;\nCREATE INDEX idx_sync_history_ts ON sync_history\(timestamp\);/, '');
+
 export interface LegacyOptions {
   version?: number;
   /** Leave recent rows only in the -wal file (td's old WAL mode, never checkpointed). */
@@ -122,7 +136,7 @@ export function legacyProject(options: LegacyOptions = {}): {dir: string; dbPath
   db.pragma(options.wal ? 'journal_mode = WAL' : 'journal_mode = DELETE');
   if (options.wal) db.pragma('wal_autocheckpoint = 0');
   db.pragma('synchronous = OFF'); // test data: no fsync per statement
-  db.exec(TD_V27_LAYOUT);
+  db.exec((options.version ?? 27) <= 20 ? TD_V20_LAYOUT : TD_V27_LAYOUT);
   db.prepare("INSERT INTO schema_info (key, value) VALUES ('version', ?)").run(String(options.version ?? 27));
   db.exec("INSERT INTO boards (id, name, query, is_builtin) VALUES ('bd-all-issues', 'All Issues', '', 1)");
   const goTime = (s: string) => `${s} -0800 PST m=+0.036937834`;

@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import Database from 'better-sqlite3';
+import {createHash} from 'node:crypto';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {Store, StoreError, upgradeDatabase, MIGRATIONS, SCHEMA_VERSION} from '../../packages/td-sync-cli/src/store/index.js';
 import {FIXTURE_NAMES, filesIn, fixtureProject, fixturesPresent, hashFiles, schemaShape, specV38Ddl} from './helpers.js';
@@ -84,24 +85,75 @@ test('a v26 database in WAL mode, its rows only in the -wal: migrated to 38 with
   }
 });
 
-test('a v26 database runs td migration 27 too; a v25 one is refused untouched', (t) => {
+test('a v26 database runs td migration 27 too; a v19 one is refused untouched', (t) => {
   const v26 = legacyProject({version: 26});
   const store = Store.openAt(v26.dir);
   t.deepEqual(store.migration!.steps[0]!.version, 27);
   t.is(store.schemaVersion(), 38);
   store.close();
 
-  const v25 = legacyProject({version: 25, wal: true});
-  const before = hashFiles(v25.dbPath);
-  const listing = filesIn(dirname(v25.dbPath));
-  expectStoreError(t, () => Store.openAt(v25.dir), /schema 25, older than 26.*current Go td/);
-  t.deepEqual(hashFiles(v25.dbPath), before, 'bytes unchanged');
-  t.deepEqual(filesIn(dirname(v25.dbPath)), [...listing, 'db.lock'].sort(), 'no backup or side file left behind');
+  const v19 = legacyProject({version: 19, wal: true});
+  const before = hashFiles(v19.dbPath);
+  const listing = filesIn(dirname(v19.dbPath));
+  expectStoreError(t, () => Store.openAt(v19.dir), /schema 19, older than 20.*current Go td/);
+  t.deepEqual(hashFiles(v19.dbPath), before, 'bytes unchanged');
+  t.deepEqual(filesIn(dirname(v19.dbPath)), [...listing, 'db.lock'].sort(), 'no backup or side file left behind');
+});
+
+test('a v20 database (td layout before migrations 21-26) reaches td\'s v38 shape; journal order and tags kept', (t) => {
+  const {dir, dbPath} = legacyProject({
+    version: 20,
+    wal: true,
+    extraSql: `
+      INSERT INTO work_sessions (id, name, session_id) VALUES ('ws-1a2b', 'w', 'ses_a');
+      INSERT INTO work_session_issues (work_session_id, issue_id, tagged_at) VALUES ('ws-1a2b', 'td-abc123', '2026-02-03 20:00:00 -0800 PST m=+1.5');
+      INSERT INTO work_session_issues (work_session_id, issue_id) VALUES ('ws-1a2b', 'td-aaa001');
+      INSERT INTO issues (id, title) VALUES ('td-abc123', 'Tagged');
+      INSERT INTO board_issue_positions (id, board_id, issue_id, position) VALUES ('bip_67d3a1d03c0c7cad', 'bd-all-issues', 'td-abc123', 1), ('bip_x', 'bd-all-issues', 'td-aaa001', 2);
+      INSERT INTO action_log (id, session_id, action_type, entity_type, entity_id, new_data, timestamp) VALUES (NULL, 'ses_a', 'create', 'issue', 'td-abc123', '{}', '2026-02-03T22:00:00Z');
+      INSERT INTO action_log (id, session_id, action_type, entity_type, entity_id, new_data, timestamp) VALUES ('', 'ses_a', 'update', 'issue', 'td-abc123', '{}', '2026-02-03T22:00:01Z');`,
+  });
+  const original = new Database(`${dbPath}`, {readonly: true});
+  const journalBefore = original.prepare('SELECT rowid, id, action_type, entity_id FROM action_log ORDER BY rowid').all() as Array<{rowid: number; id: string | null; action_type: string; entity_id: string}>;
+  original.close();
+  const store = Store.openAt(dir);
+  try {
+    const db = store.db;
+    t.is(store.schemaVersion(), 38);
+    t.deepEqual(store.migration!.steps.map((s) => s.version), Array.from({length: 18}, (_, i) => 21 + i));
+    // 22: positions spaced by 65536, unique position index gone
+    t.deepEqual(db.prepare('SELECT id, position FROM board_issue_positions ORDER BY id').all(), [
+      {id: 'bip_67d3a1d03c0c7cad', position: 65536},
+      {id: 'bip_x', position: 131072},
+    ]);
+    // 24: td's deterministic tag ids (spec §2.4 test vector)
+    const tags = db.prepare('SELECT id, issue_id, tagged_at FROM work_session_issues ORDER BY issue_id').all() as Array<{id: string; issue_id: string; tagged_at: string}>;
+    const wsi = (ws: string, issue: string) => `wsi_${createHash('sha256').update(`${ws}|${issue}`).digest('hex').slice(0, 16)}`;
+    t.deepEqual(tags.map((r) => [r.id, r.issue_id]), [
+      [wsi('ws-1a2b', 'td-aaa001'), 'td-aaa001'],
+      ['wsi_421570fd3e6cc3c0', 'td-abc123'],
+    ]);
+    t.is(tags[1]!.tagged_at, '2026-02-03 20:00:00-08:00', 'tagged_at copied (then made canonical by 36)');
+    // 26: every journal row has an id, same order, same content
+    const journalAfter = db.prepare('SELECT rowid, id, action_type, entity_id FROM action_log ORDER BY rowid').all() as typeof journalBefore;
+    t.deepEqual(journalAfter.map((r) => [r.action_type, r.entity_id]), journalBefore.map((r) => [r.action_type, r.entity_id]));
+    t.true(journalAfter.every((r) => typeof r.id === 'string' && /^al-[0-9a-f]{8}$/.test(r.id)));
+    const fresh = new Database(':memory:');
+    fresh.exec(specV38Ddl());
+    const shape = schemaShape(db);
+    const want = schemaShape(fresh);
+    // td's own migration 24 leaves work_session_issues without foreign keys until 30 adds them with CASCADE: same end state
+    t.deepEqual(shape, want);
+    fresh.close();
+    t.is(db.pragma('quick_check', {simple: true}), 'ok');
+  } finally {
+    store.close();
+  }
 });
 
 for (const step of MIGRATIONS) {
   test(`a failure in migration ${step.version} restores the original bytes and names the step`, (t) => {
-    const {dir, dbPath} = legacyProject({version: 26, wal: true});
+    const {dir, dbPath} = legacyProject({version: 20, wal: true});
     const before = hashFiles(dbPath);
     const listing = filesIn(dirname(dbPath));
     const e = expectStoreError(

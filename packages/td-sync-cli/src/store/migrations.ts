@@ -1,23 +1,25 @@
 /**
- * td's schema migrations 27 -> 38 (spec §2.1 and the "Migrations 27 to 38" table), doing what
- * td's internal/db/migrations.go does, step by step. A database at version N runs N+1..38;
+ * td's schema migrations 21 -> 38 (spec §2.1 and the "Migrations 27 to 38" table; 21-26 from
+ * td's internal/db/migrations.go and schema.go), doing what td does, step by step. A database at version N runs N+1..38;
  * `schema_info.version` is written after each step, inside the step's own transaction (td
  * writes it right after the step; one transaction per step only makes a crash cleaner).
  *
- * Databases older than 26 are refused: migrations 2..26 (integer ids -> text ids, deterministic
- * ids, repo-relative paths, legacy journal rewrites) are not re-implemented here; a current td
- * migrates them, after which this CLI opens them.
+ * Steps 21..26 are implemented too, so files from td builds at schema 20 onwards open. Older ones
+ * are refused: migrations 2..20 (integer ids -> text ids, deterministic ids, repo-relative paths,
+ * legacy journal rewrites) are not re-implemented here; a current td migrates them, after which
+ * this CLI opens them.
  *
  * The caller (upgrade.ts) runs this under the write lock, after a byte-exact backup, and
  * restores that backup when a step throws.
  */
 import type Database from 'better-sqlite3';
+import {createHash} from 'node:crypto';
 import {StoreError} from './errors.js';
 import {canonicalTdTime, looksLikeGoTimeString} from './legacy-time.js';
 import {SCHEMA_VERSION} from './schema.js';
 
-/** Oldest schema version this CLI can migrate from (it runs td's migration 27 onwards). */
-export const OLDEST_MIGRATABLE = 26;
+/** Oldest schema version this CLI can migrate from (it runs td's migration 21 onwards). */
+export const OLDEST_MIGRATABLE = 20;
 
 type DB = Database.Database;
 
@@ -309,8 +311,117 @@ function migration36(db: DB): Record<string, number> {
   return out;
 }
 
-/** td's steps 27..38, in order. */
+// ---- migrations 24 and 26: table rebuilds from td's older layouts ----
+
+/** td's `WsiID`: `wsi_` + first 16 hex of SHA-256(`<work_session_id>|<issue_id>`). */
+const wsiId = (ws: string, issue: string) => `wsi_${createHash('sha256').update(`${ws}|${issue}`).digest('hex').slice(0, 16)}`;
+
+function migration24(db: DB): Record<string, number> | void {
+  if (!tableExists(db, 'work_session_issues') || columnExists(db, 'work_session_issues', 'id')) return;
+  db.exec('DROP TABLE IF EXISTS work_session_issues_new');
+  db.exec(`CREATE TABLE work_session_issues_new (
+		id TEXT PRIMARY KEY,
+		work_session_id TEXT NOT NULL,
+		issue_id TEXT NOT NULL,
+		tagged_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+		UNIQUE(work_session_id, issue_id)
+	)`);
+  const rows = db.prepare('SELECT work_session_id, issue_id, tagged_at FROM work_session_issues').all() as Array<{work_session_id: string; issue_id: string; tagged_at: unknown}>;
+  const insert = db.prepare('INSERT INTO work_session_issues_new (id, work_session_id, issue_id, tagged_at) VALUES (?, ?, ?, ?)');
+  for (const r of rows) insert.run(wsiId(r.work_session_id, r.issue_id), r.work_session_id, r.issue_id, r.tagged_at);
+  db.exec('DROP TABLE work_session_issues');
+  db.exec('ALTER TABLE work_session_issues_new RENAME TO work_session_issues');
+  return {ids_added: rows.length};
+}
+
+function migration26(db: DB): Record<string, number> | void {
+  if (!tableExists(db, 'action_log')) return;
+  const fixed = db.prepare("UPDATE action_log SET id = 'al-' || lower(hex(randomblob(4))) WHERE id IS NULL OR id = ''").run().changes;
+  db.exec('DROP TABLE IF EXISTS action_log_new');
+  db.exec(`CREATE TABLE action_log_new (
+		id TEXT NOT NULL PRIMARY KEY,
+		session_id TEXT NOT NULL,
+		action_type TEXT NOT NULL,
+		entity_type TEXT NOT NULL,
+		entity_id TEXT NOT NULL,
+		previous_data TEXT DEFAULT '',
+		new_data TEXT DEFAULT '',
+		timestamp DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+		undone INTEGER DEFAULT 0,
+		synced_at DATETIME,
+		server_seq INTEGER
+	)`);
+  // td copies in scan (rowid) order, so the push order survives (rowids are renumbered densely).
+  db.exec('INSERT INTO action_log_new SELECT id, session_id, action_type, entity_type, entity_id, previous_data, new_data, timestamp, undone, synced_at, server_seq FROM action_log');
+  db.exec('DROP TABLE action_log');
+  db.exec('ALTER TABLE action_log_new RENAME TO action_log');
+  db.exec(`
+CREATE INDEX IF NOT EXISTS idx_action_log_session ON action_log(session_id);
+CREATE INDEX IF NOT EXISTS idx_action_log_timestamp ON action_log(timestamp);
+CREATE INDEX IF NOT EXISTS idx_action_log_entity_type ON action_log(entity_id, action_type);
+`);
+  return {null_ids_fixed: fixed};
+}
+
+/** td's steps 21..38, in order. */
 export const MIGRATIONS: readonly Step[] = Object.freeze([
+  {
+    version: 21,
+    name: 'sync_history table',
+    run: (db) => {
+      db.exec(`
+CREATE TABLE IF NOT EXISTS sync_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    direction TEXT NOT NULL,
+    action_type TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    server_seq INTEGER,
+    device_id TEXT DEFAULT '',
+    timestamp DATETIME DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX IF NOT EXISTS idx_sync_history_ts ON sync_history(timestamp);
+`);
+    },
+  },
+  {
+    version: 22,
+    name: 'sparse board positions',
+    run: (db) => {
+      db.exec('DROP INDEX IF EXISTS idx_board_positions_position');
+      return {positions: db.prepare('UPDATE board_issue_positions SET position = position * 65536').run().changes};
+    },
+  },
+  {
+    version: 23,
+    name: 'boards name not unique',
+    run: (db) => {
+      db.exec(`
+CREATE TABLE boards_new (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE,
+    last_viewed_at DATETIME,
+    created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    query TEXT NOT NULL DEFAULT '',
+    is_builtin INTEGER NOT NULL DEFAULT 0,
+    view_mode TEXT NOT NULL DEFAULT 'swimlanes'
+);
+INSERT INTO boards_new SELECT * FROM boards;
+DROP TABLE boards;
+ALTER TABLE boards_new RENAME TO boards;
+`);
+    },
+  },
+  {version: 24, name: 'work_session_issue ids', run: migration24},
+  {
+    version: 25,
+    name: 'board position soft delete',
+    run: (db) => {
+      if (!columnExists(db, 'board_issue_positions', 'deleted_at')) db.exec('ALTER TABLE board_issue_positions ADD COLUMN deleted_at DATETIME');
+    },
+  },
+  {version: 26, name: 'action_log NOT NULL id', run: migration26},
   {
     version: 27,
     name: 'null session fields',

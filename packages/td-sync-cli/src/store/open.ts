@@ -27,10 +27,9 @@ export function checkDatabaseFile(path: string): void {
   }
 }
 
-function checkHeader(path: string): void {
+/** What the first 100 bytes and the file size say: undefined when consistent, else the shortfall. */
+function readHeader(path: string): {wal: boolean; truncated?: {size: number; expected: number}} {
   const size = statSync(path).size;
-  if (size === 0) return; // td treats an empty file as a new database
-  if (size < 100) throw new StoreError('database_error', `database ${path} is truncated (${size} bytes): restore it from a backup`);
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(100);
@@ -38,15 +37,62 @@ function checkHeader(path: string): void {
     if (buf.subarray(0, 16).toString('latin1') !== SQLITE_HEADER) {
       throw new StoreError('database_error', `database ${path} is not a SQLite database (bad header): restore it from a backup`);
     }
+    const wal = buf[18] === 2 || buf[19] === 2;
     const pageSize = buf.readUInt16BE(16) === 1 ? 65536 : buf.readUInt16BE(16);
     const pages = buf.readUInt32BE(28);
     // The in-header page count is only valid when the change counter matches "version-valid-for".
     const sizeValid = buf.readUInt32BE(24) === buf.readUInt32BE(92);
-    if (sizeValid && pageSize > 0 && pages > 0 && size < pageSize * pages) {
-      throw new StoreError('database_error', `database ${path} is truncated (${size} of ${pageSize * pages} bytes): restore it from a backup`);
-    }
+    if (sizeValid && pageSize > 0 && pages > 0 && size < pageSize * pages) return {wal, truncated: {size, expected: pageSize * pages}};
+    return {wal};
   } finally {
     closeSync(fd);
+  }
+}
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function checkHeader(path: string): void {
+  const size = statSync(path).size;
+  if (size === 0) return; // td treats an empty file as a new database
+  if (size < 100) throw new StoreError('database_error', `database ${path} is truncated (${size} bytes): restore it from a backup`);
+  let header = readHeader(path);
+  if (!header.truncated) return;
+  // A file shorter than its header says is not necessarily damaged: another process may be between
+  // writing page 1 and extending the file, and a crash may have left a hot journal that SQLite
+  // plays back on open. Look again before refusing.
+  try {
+    if (statSync(`${path}-journal`).size > 0) return;
+  } catch {
+    /* no journal */
+  }
+  if (!header.wal) {
+    // Under SQLite's shared lock no writer is half-way through a commit.
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, {readonly: true, fileMustExist: true});
+      db.pragma('busy_timeout = 5000');
+      db.exec('BEGIN');
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      header = readHeader(path);
+      db.exec('ROLLBACK');
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      if (/locked|busy/i.test((e as Error).message)) throw wrapOpenError(path, e);
+      // unreadable as well: report the shortfall below
+    } finally {
+      db?.close();
+    }
+  } else {
+    // WAL files: a checkpoint in another process writes the file without a lock we can take
+    // here without creating -wal/-shm files; give it a moment.
+    for (let wait = 10; header.truncated && wait <= 640; wait *= 2) {
+      sleepSync(wait);
+      header = readHeader(path);
+    }
+  }
+  if (header.truncated) {
+    const {size: got, expected} = header.truncated;
+    throw new StoreError('database_error', `database ${path} is truncated (${got} of ${expected} bytes): restore it from a backup`);
   }
 }
 
