@@ -52,6 +52,7 @@ export interface IssueSnapshot {
   state: 'OPEN' | 'CLOSED';
   stateReason: string | null;
   labels: string[];
+  assignees: string[];
   comments: Array<{id: string; body: string}>;
   updatedAt: string;
   createdAt: string;
@@ -114,6 +115,7 @@ function snapshot(i: Issue): IssueSnapshot {
     state: i.state,
     stateReason: i.stateReason,
     labels: i.labels.map(l => l.name),
+    assignees: i.assignees.map(u => u.login),
     comments: i.comments.filter(c => !c.deleted).map(c => ({id: c.id, body: c.body})),
     updatedAt: isoSeconds(i.updatedAt),
     createdAt: isoSeconds(i.createdAt),

@@ -83,3 +83,43 @@ test('the request log records what a benchmark needs', async t => {
   t.is(typeof entry!.durationMs, 'number');
   await em.close();
 });
+
+test('assignees: set on create, added and removed, filtered with filterBy.assignee', async t => {
+  const em = await startGitHubEmulator();
+  const {id: repoId} = em.createRepo('acme/app');
+  em.addToken('other', {login: 'hubot'});
+  const users = await gql(em, `{ viewer { id } }`);
+  const hubot = await gql(em, `{ viewer { id } }`, {}, {token: 'other'});
+  const me = users.body.data.viewer.id as string;
+  const them = hubot.body.data.viewer.id as string;
+  const created = await gql(em, `mutation($r: ID!, $a: [ID!]) { createIssue(input: {repositoryId: $r, title: "x", assigneeIds: $a}) { issue { id assignees(first: 5) { nodes { login } } } } }`, {r: repoId, a: [me]});
+  const issue = created.body.data.createIssue.issue;
+  t.deepEqual(issue.assignees.nodes, [{login: 'octocat'}]);
+  em.ui.createIssue('acme/app', {title: 'nobody'});
+  await gql(em, `mutation($i: ID!, $a: [ID!]!) { addAssigneesToAssignable(input: {assignableId: $i, assigneeIds: $a}) { assignable { ... on Issue { id } } } }`, {i: issue.id, a: [them]});
+  const q = (filter: string) => gql(em, `{ repository(owner: "acme", name: "app") { issues(first: 5, filterBy: ${filter}) { nodes { title } } } }`).then(r => r.body.data.repository.issues.nodes.map((n: {title: string}) => n.title));
+  t.deepEqual(await q(`{assignee: "hubot"}`), ['x']);
+  t.deepEqual(await q(`{assignee: "*"}`), ['x']);
+  t.deepEqual(await q(`{assignee: null}`), ['nobody']);
+  await gql(em, `mutation($i: ID!, $a: [ID!]!) { removeAssigneesFromAssignable(input: {assignableId: $i, assigneeIds: $a}) { clientMutationId } }`, {i: issue.id, a: [me]});
+  t.deepEqual(em.issues('acme/app')[0]!.assignees, ['hubot']);
+  const bad = await gql(em, `mutation($i: ID!) { addAssigneesToAssignable(input: {assignableId: $i, assigneeIds: ["U_nope"]}) { clientMutationId } }`, {i: issue.id});
+  t.is(bad.body.errors[0].type, 'NOT_FOUND');
+  await em.close();
+});
+
+test('reprioritizeSubIssue reorders an epic and subIssues reads back in that order', async t => {
+  const em = await startGitHubEmulator();
+  em.createRepo('acme/app');
+  const [epic, a, b, c] = ['epic', 'a', 'b', 'c'].map(title => em.ui.createIssue('acme/app', {title}));
+  for (const child of [a, b, c]) em.ui.addSubIssue('acme/app', epic!.number, child!.number);
+  const move = (vars: Record<string, string>) =>
+    gql(em, `mutation($p: ID!, $c: ID!, $after: ID, $before: ID) { reprioritizeSubIssue(input: {issueId: $p, subIssueId: $c, afterId: $after, beforeId: $before}) { issue { subIssues(first: 5) { nodes { title } } } } }`, {p: epic!.id, ...vars});
+  const r = await move({c: c!.id, before: a!.id});
+  t.deepEqual(r.body.data.reprioritizeSubIssue.issue.subIssues.nodes.map((n: {title: string}) => n.title), ['c', 'a', 'b']);
+  await move({c: c!.id, after: b!.id});
+  t.deepEqual(em.issues('acme/app')[0]!.subIssueNumbers, [a!.number, b!.number, c!.number]);
+  const neither = await move({c: c!.id});
+  t.is(neither.body.errors[0].message, 'Exactly one of afterId or beforeId must be provided');
+  await em.close();
+});

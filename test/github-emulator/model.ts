@@ -69,6 +69,7 @@ export interface Issue {
   author: User;
   editor: User | null;
   labels: Label[];
+  assignees: User[];
   comments: Comment[];
   parent: Issue | null;
   subIssues: Issue[];
@@ -278,7 +279,7 @@ export class GitHubModel {
     for (const i of issues) i.updatedAt = now;
   }
 
-  createIssue(repo: Repo, f: {title: string; body?: string | null; labels?: Label[]; parent?: Issue | null}, actor: User): Issue {
+  createIssue(repo: Repo, f: {title: string; body?: string | null; labels?: Label[]; assignees?: User[]; parent?: Issue | null}, actor: User): Issue {
     this.checkTitle(f.title);
     this.checkBody(f.body ?? '');
     const labels = uniq(f.labels ?? []);
@@ -303,6 +304,7 @@ export class GitHubModel {
       author: actor,
       editor: null,
       labels,
+      assignees: uniq(f.assignees ?? []).slice(0, 10),
       comments: [],
       parent: null,
       subIssues: [],
@@ -315,7 +317,7 @@ export class GitHubModel {
   }
 
   /** Title/body edits; `state` as updateIssue takes it (CLOSED closes as COMPLETED); `labels` replaces. */
-  updateIssue(issue: Issue, f: {title?: string | null; body?: string | null; state?: 'OPEN' | 'CLOSED' | null; labels?: Label[] | null}, actor: User): Issue {
+  updateIssue(issue: Issue, f: {title?: string | null; body?: string | null; state?: 'OPEN' | 'CLOSED' | null; labels?: Label[] | null; assignees?: User[] | null}, actor: User): Issue {
     if (f.title != null) this.checkTitle(f.title);
     if (f.body != null) this.checkBody(f.body);
     if (f.labels != null) this.checkLabelCount(uniq(f.labels).length);
@@ -331,6 +333,10 @@ export class GitHubModel {
     if (f.labels != null) {
       const next = uniq(f.labels);
       if (!sameSet(next, issue.labels)) ((issue.labels = next), (changed = true));
+    }
+    if (f.assignees != null) {
+      const next = uniq(f.assignees).slice(0, 10);
+      if (!sameSet(next, issue.assignees)) ((issue.assignees = next), (changed = true));
     }
     if (changed) this.touch(issue);
     if (f.state === 'CLOSED') this.closeIssue(issue, 'COMPLETED');
@@ -370,6 +376,16 @@ export class GitHubModel {
     const next = issue.labels.filter(l => !labels.includes(l));
     if (next.length !== issue.labels.length) {
       issue.labels = next;
+      this.touch(issue);
+    }
+    return issue;
+  }
+
+  /** GitHub keeps at most 10 assignees; extra ones are dropped. */
+  setAssignees(issue: Issue, assignees: User[]): Issue {
+    const next = uniq(assignees).slice(0, 10);
+    if (!sameSet(next, issue.assignees)) {
+      issue.assignees = next;
       this.touch(issue);
     }
     return issue;
@@ -477,6 +493,19 @@ export class GitHubModel {
   addSubIssue(parent: Issue, child: Issue, replaceParent: boolean): void {
     this.checkSubIssue(parent, child, replaceParent);
     this.linkSubIssue(parent, child);
+  }
+
+  /** Move `child` right after `after` or right before `before` among the parent's sub-issues. */
+  reprioritizeSubIssue(parent: Issue, child: Issue, anchor: {after?: Issue; before?: Issue}): void {
+    const other = anchor.after ?? anchor.before;
+    if (child.parent !== parent || !other || other.parent !== parent) throw unprocessable('Sub issue is not a sub-issue of this issue');
+    if (other === child) return;
+    const list = parent.subIssues.filter(s => s !== child);
+    const at = list.indexOf(other) + (anchor.after ? 1 : 0);
+    list.splice(at, 0, child);
+    if (list.every((s, i) => s === parent.subIssues[i])) return;
+    parent.subIssues = list;
+    this.touch(parent);
   }
 
   removeSubIssue(parent: Issue, child: Issue): void {

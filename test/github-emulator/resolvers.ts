@@ -125,8 +125,10 @@ function issueConnection(ctx: RequestContext, info: GraphQLResolveInfo, all: Iss
   // Several label names match issues carrying ANY of them (observed on github.com, cli/cli#419).
   if (labelNames.length) items = items.filter(i => i.labels.some(l => labelNames.includes(l.name.toLowerCase())));
   if (f.createdBy != null) items = items.filter(i => i.author.login.toLowerCase() === f.createdBy!.toLowerCase());
-  // No assignees or milestones are modelled: "*" (any) matches nothing, a login matches nothing.
-  if (f.assignee != null) items = [];
+  if (f.assignee === '*') items = items.filter(i => i.assignees.length > 0);
+  else if (f.assignee != null) items = items.filter(i => i.assignees.some(u => u.login.toLowerCase() === f.assignee!.toLowerCase()));
+  else if (f.assignee === null && 'assignee' in f) items = items.filter(i => i.assignees.length === 0);
+  // Milestones are not modelled: a milestone filter matches nothing.
   if (f.milestone != null && f.milestone !== 'none') items = [];
   if (f.milestoneNumber != null && f.milestoneNumber !== 'none') items = [];
   if (f.mentioned != null) items = items.filter(i => i.body.includes(`@${f.mentioned}`) || i.comments.some(c => !c.deleted && c.body.includes(`@${f.mentioned}`)));
@@ -223,6 +225,10 @@ const issueFields: Record<string, Resolver> = {
   milestone: () => null,
   userContentEdits: () => null,
   labels: (i: Issue, args, ctx, info) => labelConnection(ctx, info, i.labels, args),
+  assignees: (i: Issue, args: PageArgs, ctx, info) => {
+    const key = (u: User): SortKey => [u.login.toLowerCase(), u.dbId];
+    return paginate(info, sorted(i.assignees, key, false), args, key, {maxPageSize: ctx.limits.maxPageSize});
+  },
   comments: (i: Issue, args, ctx, info) => commentConnection(ctx, info, i.comments, args),
   subIssues: (i: Issue, args: PageArgs, ctx, info) => {
     const live = i.subIssues.filter(s => !s.deleted);
@@ -374,6 +380,10 @@ function labelsById(ctx: RequestContext, repo: Repo, ids: string[]): Label[] {
   });
 }
 
+function usersById(ctx: RequestContext, ids: string[]): User[] {
+  return ids.map(id => nodeOfType(ctx, id, 'User'));
+}
+
 function labelable(ctx: RequestContext, id: string): Issue {
   const n = lookupNode(ctx, id);
   if (n.__typename !== 'Issue') throw notFoundNode(id);
@@ -391,15 +401,17 @@ const mutationFields: Record<string, Resolver> = {
     const labels = labelsById(ctx, repo, input.labelIds ?? []);
     const parent = input.parentIssueId ? nodeOfType(ctx, input.parentIssueId, 'Issue') : null;
     if (input.milestoneId) throw notFoundNode(input.milestoneId);
-    const issue = ctx.model.createIssue(repo, {title: input.title, body: input.body, labels, parent}, ctx.viewer);
+    const assignees = usersById(ctx, input.assigneeIds ?? []);
+    const issue = ctx.model.createIssue(repo, {title: input.title, body: input.body, labels, assignees, parent}, ctx.viewer);
     created(ctx, info);
     return {clientMutationId: input.clientMutationId ?? null, issue};
   },
-  updateIssue: (_s, {input}: In<{id: string; title?: string | null; body?: string | null; state?: 'OPEN' | 'CLOSED' | null; labelIds?: string[] | null}>, ctx, info) => {
+  updateIssue: (_s, {input}: In<{id: string; title?: string | null; body?: string | null; state?: 'OPEN' | 'CLOSED' | null; labelIds?: string[] | null; assigneeIds?: string[] | null}>, ctx, info) => {
     const issue = labelable(ctx, input.id);
     gate(ctx, info);
     const labels = input.labelIds != null ? labelsById(ctx, issue.repo, input.labelIds) : null;
-    ctx.model.updateIssue(issue, {title: input.title, body: input.body, state: input.state, labels}, ctx.viewer);
+    const assignees = input.assigneeIds != null ? usersById(ctx, input.assigneeIds) : null;
+    ctx.model.updateIssue(issue, {title: input.title, body: input.body, state: input.state, labels, assignees}, ctx.viewer);
     return {clientMutationId: input.clientMutationId ?? null, issue, actor: ctx.viewer};
   },
   closeIssue: (_s, {input}: In<{issueId: string; stateReason?: 'COMPLETED' | 'NOT_PLANNED' | 'DUPLICATE' | null; duplicateIssueId?: string | null}>, ctx, info) => {
@@ -516,6 +528,28 @@ const mutationFields: Record<string, Resolver> = {
     requireWrite(ctx, child.repo);
     ctx.model.addSubIssue(parent, child, input.replaceParent ?? false);
     return {clientMutationId: input.clientMutationId ?? null, issue: parent, subIssue: child};
+  },
+  addAssigneesToAssignable: (_s, {input}: In<{assignableId: string; assigneeIds: string[]}>, ctx, info) => {
+    const issue = labelable(ctx, input.assignableId);
+    gate(ctx, info);
+    ctx.model.setAssignees(issue, [...issue.assignees, ...usersById(ctx, input.assigneeIds)]);
+    return {clientMutationId: input.clientMutationId ?? null, assignable: issue};
+  },
+  removeAssigneesFromAssignable: (_s, {input}: In<{assignableId: string; assigneeIds: string[]}>, ctx, info) => {
+    const issue = labelable(ctx, input.assignableId);
+    gate(ctx, info);
+    const gone = usersById(ctx, input.assigneeIds);
+    ctx.model.setAssignees(issue, issue.assignees.filter(u => !gone.includes(u)));
+    return {clientMutationId: input.clientMutationId ?? null, assignable: issue};
+  },
+  reprioritizeSubIssue: (_s, {input}: In<{issueId: string; subIssueId: string; afterId?: string | null; beforeId?: string | null}>, ctx, info) => {
+    const parent = labelable(ctx, input.issueId);
+    if ((input.afterId == null) === (input.beforeId == null)) throw new GitHubError('UNPROCESSABLE', 'Exactly one of afterId or beforeId must be provided');
+    const child = nodeOfType(ctx, input.subIssueId, 'Issue');
+    const anchor = nodeOfType(ctx, (input.afterId ?? input.beforeId)!, 'Issue');
+    gate(ctx, info);
+    ctx.model.reprioritizeSubIssue(parent, child, input.afterId != null ? {after: anchor} : {before: anchor});
+    return {clientMutationId: input.clientMutationId ?? null, issue: parent};
   },
   removeSubIssue: (_s, {input}: In<{issueId: string; subIssueId: string}>, ctx, info) => {
     const parent = labelable(ctx, input.issueId);
