@@ -141,3 +141,18 @@ test('dry run reports what would be pushed and pulled, calls no push and writes 
   t.is(s.db.prepare('SELECT * FROM td_sync_targets').get(), undefined);
   t.is(targetState(s, 'hub:memory', 'hub').cursor, null);
 });
+
+test('a beforePush tap that throws fails the run naming the tap; nothing is pushed or marked synced', async (t) => {
+  const hub = new Hub();
+  const s = tempProject();
+  new TdWriter(s).createIssue();
+  const hooks = createSyncHooks();
+  hooks.beforePush.tap('fine', (events) => events);
+  hooks.beforePush.tap('broken-redactor', () => {
+    throw new Error('regex exploded');
+  });
+  const e = await t.throwsAsync(runSync(s, hub.target({hooks}), {}));
+  t.regex(e!.message, /^the beforePush hook failed in tap "broken-redactor": regex exploded/);
+  t.is(hub.received.length, 0);
+  t.is(pendingCount(s, 'hub:memory', 'hub'), 1);
+});

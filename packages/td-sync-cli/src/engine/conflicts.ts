@@ -9,39 +9,10 @@ import {unwrapIssue, type Conflict, type JsonObject, type Resolution, type SyncE
 import {newId, parseTdTime, utcNano} from '../store/index.js';
 import {overwritesLocal, type Prepared} from './apply.js';
 import {buildEvent, pendingRowsFor} from './pending.js';
+import {callHook, tapTracker} from './hook-calls.js';
 import type {Run} from './run.js';
 import {stampAndIngest} from './stamping.js';
 import {ENTITY_LABEL, readRow, rowToJson, toSqlValue} from './tables.js';
-
-/** A plugin's hook threw: the page is rolled back and the run fails (it is not an event's fault). */
-export class HookFailure extends Error {
-  constructor(hook: string, tap: string | undefined, cause: unknown) {
-    super(`the ${hook} hook failed${tap ? ` in tap "${tap}"` : ''}: ${(cause as Error)?.message ?? cause}; nothing from this page was applied`, {cause});
-    this.name = 'HookFailure';
-  }
-}
-
-export const isHookFailure = (e: unknown): e is HookFailure => e instanceof HookFailure;
-
-/** Which tap resolved the last onConflict call (tapable interceptors, registered once per hook). */
-const resolverTrack = new WeakMap<object, {last?: string}>();
-function trackResolver(hook: Run['hooks']['onConflict']): {last?: string} {
-  let t = resolverTrack.get(hook);
-  if (!t) {
-    const track: {last?: string} = {};
-    hook.intercept({
-      call: () => {
-        track.last = undefined;
-      },
-      tap: (tap) => {
-        track.last = tap.name;
-      },
-    });
-    resolverTrack.set(hook, track);
-    t = track;
-  }
-  return t;
-}
 
 function modifiedSince(local: Record<string, unknown>, since: Date | undefined): boolean {
   if (!since) return false;
@@ -76,13 +47,8 @@ export async function detectConflict(run: Run, prep: Prepared, ev: SyncEvent, lo
   if (pending.length === 0 && !modifiedSince(local, run.lastSyncAt)) return none;
   const localSnapshot = rowToJson(run.store.db, prep.table, local);
   const c: Conflict = {target: run.target.targetId, entityType: prep.table, entityId: prep.id, local: localSnapshot, localPending: pending, remote: ev};
-  const track = trackResolver(run.hooks.onConflict);
-  let r: Resolution | undefined;
-  try {
-    r = await run.hooks.onConflict.promise(c, run.runContext);
-  } catch (e) {
-    throw new HookFailure('onConflict', track.last, e);
-  }
+  const track = tapTracker(run.hooks.onConflict);
+  const r = await callHook('onConflict', run.hooks.onConflict, () => run.hooks.onConflict.promise(c, run.runContext));
   if (r === undefined || r === null) return {conflict: true, resolvedBy: 'default', localSnapshot};
   if (!validResolution(r)) {
     run.report.warnings.push(`an onConflict tap returned an invalid resolution for ${prep.table}/${prep.id}; the default policy was used`);

@@ -7,7 +7,8 @@
 import type {PullResult, SyncEvent} from 'td-sync-sdk';
 import {applyTotal, ingest, materialize, newestStamp, prepare, registerWrites, stampOf, type Prepared} from './apply.js';
 import {classifyFailure} from './classify.js';
-import {applyResolution, detectConflict, isHookFailure} from './conflicts.js';
+import {applyResolution, detectConflict} from './conflicts.js';
+import {callHook, isHookFailure} from './hook-calls.js';
 import {numericSeq, recordConflict, recordHistory, recordSkip} from './records.js';
 import type {Run} from './run.js';
 import {ensureEngineTables} from './schema.js';
@@ -128,7 +129,7 @@ export async function pullPhase(run: Run): Promise<void> {
         }
         return;
       }
-      const events = await run.hooks.beforeApply.promise([...page.events], run.runContext);
+      const events = await callHook('beforeApply', run.hooks.beforeApply, () => run.hooks.beforeApply.promise([...page.events], run.runContext));
       if (!Array.isArray(events)) throw new TypeError('a beforeApply tap returned something other than an array of events');
       const summary: PageSummary = {applied: 0, conflicts: 0, skipped: 0};
       const failures: Array<{ev: SyncEvent; error: unknown}> = [];
@@ -154,7 +155,7 @@ export async function pullPhase(run: Run): Promise<void> {
       run.report.conflicts += summary.conflicts;
       run.report.skipped += summary.skipped;
       run.progress.tick(page.events.length);
-      await run.hooks.afterApply.promise({target: run.target.targetId, pulled: page.events.length, ...summary}, run.runContext);
+      await callHook('afterApply', run.hooks.afterApply, () => run.hooks.afterApply.promise({target: run.target.targetId, pulled: page.events.length, ...summary}, run.runContext));
       cursor = page.cursor;
       if (!page.hasMore) return;
     }

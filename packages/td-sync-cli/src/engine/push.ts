@@ -7,6 +7,7 @@
 import type {PushResult, SyncEvent} from 'td-sync-sdk';
 
 import {orphanBackfill, staleIssueBackfill} from './backfill.js';
+import {callHook} from './hook-calls.js';
 import {buildEvent, localStampLookup, pendingRows} from './pending.js';
 import {numericSeq, recordHistory, seqText} from './records.js';
 import {carries, type Run} from './run.js';
@@ -71,7 +72,7 @@ export function stampOnly(run: Run): void {
 }
 
 async function beforePush(run: Run, events: SyncEvent[]): Promise<SyncEvent[]> {
-  const result = await run.hooks.beforePush.promise(events.map((e) => structuredClone(e)), run.runContext);
+  const result = await callHook('beforePush', run.hooks.beforePush, () => run.hooks.beforePush.promise(events.map((e) => structuredClone(e)), run.runContext));
   if (!Array.isArray(result)) throw new TypeError('a beforePush tap returned something other than an array of events');
   const known = new Set(events.map((e) => e.clientActionId));
   const seen = new Set<number>();
@@ -154,7 +155,7 @@ export async function pushPhase(run: Run): Promise<void> {
       const batch = events.slice(i, i + size);
       const result = checkResult(await run.backend.push(batch));
       run.report.pushed += recordBatch(run, batch, result);
-      await run.hooks.afterPush.promise(result, run.runContext);
+      await callHook('afterPush', run.hooks.afterPush, () => run.hooks.afterPush.promise(result, run.runContext));
       run.progress.tick(batch.length);
     }
   } finally {
