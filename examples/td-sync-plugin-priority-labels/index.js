@@ -21,9 +21,9 @@
  * How the GitHub backend calls the hook: `mapEvent.promise(draft, event, context)` once per td
  * issue per push, where `draft` is `{kind: 'issue', tdId, title, text, row, labels, state, ...}`
  * (and `{kind: 'log' | 'comment' | 'handoff', ...}` for records, which this plugin passes through).
- * The backend creates missing labels and attaches the draft's labels when it creates the issue; on
- * later pushes it only moves the labels under its own prefix (`td:`) and never touches others, so
- * a team label set at creation stays as people leave it.
+ * Note: the GitHub backend of this repository currently attaches only labels under its own prefix
+ * (`td:`) and leaves other names in `draft.labels` out (see README.md): the hook contract is what
+ * this example shows and tests.
  */
 
 /** @typedef {import('td-sync-sdk').PluginDefinition} PluginDefinition */
