@@ -49,7 +49,7 @@ export class EmulatorCore {
     this.limits = {...DEFAULT_LIMITS, ...opts.limits};
     this.clock = new Clock(opts.now, opts.startAt?.getTime(), opts.freezeClock ?? false);
     const seed = opts.seed ?? 1;
-    this.model = new GitHubModel(this.limits, () => this.clock.nowSeconds(), seededRandom(seed));
+    this.model = new GitHubModel(this.limits, () => this.clock.nowSeconds(), seededRandom(seed), () => this.clock.nowMs());
     this.rateLimits = new RateLimits(this.limits, () => this.clock.nowMs());
     this.faults = new Faults(seed);
   }

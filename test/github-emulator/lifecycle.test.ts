@@ -123,3 +123,23 @@ test('reprioritizeSubIssue reorders an epic and subIssues reads back in that ord
   t.is(neither.body.errors[0].message, 'Exactly one of afterId or beforeId must be provided');
   await em.close();
 });
+
+test('search finds issues by qualifiers and words, newest first, after the index lag', async t => {
+  const em = await startGitHubEmulator({startAt: new Date('2026-11-25T12:00:00Z'), freezeClock: true, limits: {searchLagMs: 5000}});
+  em.createRepo('acme/app');
+  em.createRepo('acme/other');
+  em.ui.createIssue('acme/app', {title: 'Crash on start', body: '<!-- td:td-abc123 -->', labels: ['bug']});
+  em.advanceClock(1000);
+  em.ui.createIssue('acme/app', {title: 'Docs', body: 'nothing'});
+  em.ui.createIssue('acme/other', {title: 'Crash elsewhere'});
+  const search = async (q: string) =>
+    (await gql(em, `query($q: String!) { search(query: $q, type: ISSUE, first: 10) { issueCount nodes { ... on Issue { title } } } }`, {q})).body.data.search as {issueCount: number; nodes: Array<{title: string}>};
+  t.is((await search('repo:acme/app crash')).issueCount, 0, 'not indexed yet');
+  em.advanceClock(5000);
+  t.deepEqual((await search('repo:acme/app crash')).nodes, [{title: 'Crash on start'}]);
+  t.deepEqual((await search('crash')).nodes, [{title: 'Crash elsewhere'}, {title: 'Crash on start'}]);
+  t.deepEqual((await search('repo:acme/app "td:td-abc123" in:body')).nodes, [{title: 'Crash on start'}]);
+  t.deepEqual((await search('repo:acme/app is:issue is:open -label:bug')).nodes, [{title: 'Docs'}]);
+  t.deepEqual((await search('repo:acme/app author:octocat')).nodes, []);
+  await em.close();
+});

@@ -34,6 +34,8 @@ export interface EmulatorLimits {
   subIssueDepth: number;
   /** Mutations that create content and count against the content-creation limits. */
   contentCreatingMutations: string[];
+  /** How long a new issue stays invisible to `search` (the search index lags behind writes). */
+  searchLagMs: number;
 }
 
 export const DEFAULT_LIMITS: EmulatorLimits = {
@@ -54,6 +56,7 @@ export const DEFAULT_LIMITS: EmulatorLimits = {
   subIssuesPerParent: 100,
   subIssueDepth: 8,
   contentCreatingMutations: ['createIssue', 'addComment'],
+  searchLagMs: 0,
 };
 
 /** Length as GitHub counts it (Ruby string length: code points, not UTF-16 units). */

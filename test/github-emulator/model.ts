@@ -105,6 +105,8 @@ export class GitHubModel {
     private readonly limits: EmulatorLimits,
     private readonly now: () => number,
     private readonly random: () => number,
+    /** Milliseconds on the same clock (for search lag). */
+    readonly nowMs: () => number = () => now() * 1000,
   ) {}
 
   private next(kind: keyof GitHubModel['seq']): number {
