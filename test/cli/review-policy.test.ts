@@ -64,6 +64,19 @@ test('record-only approval, then any session closes on it (close_after_review); 
   t.is(rows(p.dir, 'SELECT * FROM issue_reviews WHERE issue_id = ? AND superseded_at IS NULL', b).length, 0);
 });
 
+test('other review policy modes are refused, not silently loosened', (t) => {
+  const p = project('bob');
+  const id = p.td(['create', 'Policy mode guard check', '--json']).json().id as string;
+  p.td(['review', id]);
+  const before = snapshot(p.dir);
+  const strict = p.td(['approve', id, '--json'], undefined, {TD_FEATURE_REVIEW_POLICY_MODE: 'strict', TD_SESSION_ID: 'carol'});
+  t.is(strict.code, 1);
+  t.regex(strict.json().error.message, /review_policy_mode=strict is not supported/);
+  const delegated = p.td(['close', id, '--json'], undefined, {TD_FEATURE_REVIEW_POLICY_MODE: 'delegated', TD_SESSION_ID: 'carol'});
+  t.is(delegated.json().error.code, 'invalid_input');
+  t.deepEqual(snapshot(p.dir), before);
+});
+
 test('minor issues bypass review rules; review cascades an epic to in_review', (t) => {
   const p = project('alice');
   const m = p.td(['create', 'Typo in the README badge', '--minor', '--json']).json().id as string;

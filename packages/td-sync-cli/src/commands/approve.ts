@@ -36,7 +36,9 @@ An independent reviewer can always approve. If you implemented the work, say who
       decision: flags.decision,
     };
     t.checkApproveFlags(o);
+    const store = this.openStore();
+    (await import('../tasks/config.js')).requireTrustedPolicy(store.root);
     if (ids.length === 0) throw new t.TaskError('invalid_input', 'no issues to approve: td approve <id> [id...]');
-    runForIds({json: this.jsonMode, store: this.openStore(), exit: (c) => this.exit(c)}, ids, (store, id) => t.approveIssue(store, id, o), (c) => `Approved ${c.done}, skipped ${c.failed + c.noop}`);
+    runForIds({json: this.jsonMode, store, exit: (c) => this.exit(c)}, ids, (store, id) => t.approveIssue(store, id, o), (c) => `Approved ${c.done}, skipped ${c.failed + c.noop}`);
   }
 }

@@ -25,6 +25,7 @@ Refused for non-minor in-review issues and, under td's strict close rule, for se
     const t = await import('../tasks/index.js');
     const {runForIds} = await import('../tasks/cli.js');
     const store = this.openStore();
+    (await import('../tasks/config.js')).requireTrustedPolicy(store.root, process.env, ['strict', 'balanced']);
     if (ids.length === 0) {
       const focused = t.focusedIssueId(store);
       if (!focused) throw new t.TaskError('invalid_input', 'no issue specified and no focused issue: td close <id> (or td start <id> first)');
