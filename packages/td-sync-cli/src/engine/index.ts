@@ -1,6 +1,21 @@
 /**
  * The sync engine: `runSync` for `td sync`, and the read-only queries `td sync status` and
  * `td sync conflicts` use.
+ *
+ * A run against one target: sync lock for the run, td's write lock per transaction only;
+ * `quick_check`; backend created and validated; push (backfill before the first pull, pending
+ * journal rows in rowid order, `beforePush`, batches, acks + staged backend state per batch in one
+ * transaction); pull (pages from the stored cursor, `beforeApply`, conflicts and `onConflict`,
+ * apply, skips, staged state and the new cursor in one transaction per page); report.
+ *
+ * Apply policy follows `capabilities.ordering`: `total` is td's algorithm in server order;
+ * `unordered` keeps last-writer-wins registers per field (td_sync_field_stamps) so any arrival
+ * order converges. The `http` target also keeps td's own bookkeeping (action_log.synced_at /
+ * server_seq, sync_state, sync_history) so a project the Go td synced goes on syncing.
+ *
+ * Per-target bookkeeping: td_sync_targets (cursor, times), td_sync_acks (what the target has),
+ * td_sync_backend_state, td_sync_conflicts and td_sync_skipped (plus td's sync_conflicts and
+ * sync_skipped_events).
  */
 import type {Store} from '../store/index.js';
 import {readTarget, isHttp, readTdSyncState} from './targets.js';
