@@ -164,6 +164,10 @@ export class Device<Remote> {
   /** One page, with the contract checks every page must pass. */
   async pullPage(limit: number, cursor: string | null = this.cursor, what = 'pull'): Promise<PullResult> {
     const s = this.scenario;
+    s.check(
+      this.backend.capabilities.bidirectional !== false,
+      `this scenario pulls, but the backend says capabilities.bidirectional=false (a push-only mirror); leave it out with switches.skip: ['${s.name}']`,
+    );
     const page = await s.step(`${what} (limit ${limit}) on device ${this.label}`, () => this.backend.pull({cursor, limit}));
     s.check(page && Array.isArray(page.events), `${what}: pull() must return {events: [], cursor, hasMore}, got ${preview(page)}`);
     s.check(page.cursor === null || typeof page.cursor === 'string', `${what}: the cursor must be a string or null, got ${preview(page.cursor)}`);
