@@ -91,3 +91,11 @@ test('sub-issue fields validate: the SDL, not the stale JSON snapshot, is the sc
   t.deepEqual(r.body.data.repository.issue, {parent: null, subIssuesSummary: {total: 0}, subIssues: {nodes: []}});
   await em.close();
 });
+
+test('introspection works: probing for a type the schema lacks answers null', async t => {
+  const em = await startGitHubEmulator();
+  const r = await gql(em, `{ blocked: __type(name: "AddBlockedByInput") { name } sub: __type(name: "AddSubIssueInput") { inputFields { name } } }`);
+  t.is(r.body.data.blocked, null);
+  t.deepEqual(r.body.data.sub.inputFields.map((f: {name: string}) => f.name).sort(), ['clientMutationId', 'issueId', 'replaceParent', 'subIssueId', 'subIssueUrl']);
+  await em.close();
+});
