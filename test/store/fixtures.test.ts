@@ -190,6 +190,16 @@ for (const name of fixturesPresent() ? FIXTURE_NAMES : []) {
       t.is(report.quick_check, 'ok');
       t.is(report.integrity_check, 'ok');
       t.is(report.pending_events.td, pending, 'unsynced journal rows are still pending after migration');
+
+      // the migrated file takes new journaled writes like any td project
+      if (existsSync(join(REPO, 'packages/td-sync-cli/dist/commands/update.js'))) {
+        const target = ids[0]!;
+        const update = td(dir, ['update', target, '--sprint', 'after-migration', '--json'], env);
+        t.is(update.code, 0, update.stdout + update.stderr);
+        const later = td(dir, ['doctor', '--json'], env).json<{pending_events: {td: number}; foreign_key_violations: number}>();
+        t.is(later.pending_events.td, pending + 1, 'the update is one more pending event');
+        t.is(later.foreign_key_violations, 0);
+      }
     } finally {
       original.close();
     }
