@@ -57,6 +57,11 @@ test('create: row, create/issue journal row, labels/minor/points/type-prefix nor
   t.is(typed.issue.title, 'Payments platform rework');
   t.is(actions(p.dir, "action_type = 'create' AND entity_type = 'issue'").length, 3);
   t.is(p.td(['ls', '--json']).json().length, 3, 'td aliases: add, ls');
+  // Local offsets as td writes them: the DB column in the Go driver layout, JSON in RFC3339.
+  const la = p.td(['create', 'Created on the US west coast', '--json'], undefined, {TZ: 'America/Los_Angeles'}).json().issue;
+  t.regex(la.created_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?-0[78]:00$/);
+  t.regex(row(p.dir, 'SELECT created_at FROM issues WHERE id = ?', la.id)!.created_at, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?-0[78]:00$/);
+  t.regex(actions(p.dir).at(-1)!.timestamp, /Z$/, 'action_log.timestamp is UTC whatever the zone');
 });
 
 test('workflow: start, log, comment, handoff, review, approve by another session, reopen, block/unblock, delete/restore', (t) => {
@@ -79,6 +84,7 @@ test('workflow: start, log, comment, handoff, review, approve by another session
   t.like(JSON.parse(start.new_data), {status: 'in_progress', implementer_session: alice});
   t.deepEqual(Object.keys(JSON.parse(log[2].new_data)), ['id', 'issue_id', 'message', 'session_id', 'timestamp', 'type', 'work_session_id']);
   t.is(JSON.parse(log[2].new_data).message, 'Started work');
+  t.regex(JSON.parse(log[2].new_data).timestamp, /T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'Go writes a zero offset as Z');
 
   const lg = p.td(['log', id, '--decision', 'Stream rows instead of buffering', '--json']);
   t.is(lg.code, 0, lg.stderr);

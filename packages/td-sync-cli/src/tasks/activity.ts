@@ -4,8 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import {newId} from '../store/ids.js';
-import {rfc3339Seconds, sqliteTime} from '../store/time.js';
-import {goMapJson, insertLog, logAction, type LogEntry} from './journal.js';
+import {sqliteTime} from '../store/time.js';
+import {goMapJson, goTime, goTimeSeconds, insertLog, logAction, type LogEntry} from './journal.js';
 import type {Tx} from './tx.js';
 import {writeIssue} from './write.js';
 
@@ -59,14 +59,14 @@ export function addHandoffTx(tx: Tx, issueId: string, lists: HandoffLists, o: {t
   tx.db
     .prepare('INSERT INTO handoffs (id, issue_id, session_id, done, remaining, decisions, uncertain, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
     .run(id, issueId, tx.session.id, Buffer.from(j.done), Buffer.from(j.remaining), Buffer.from(j.decisions), Buffer.from(j.uncertain), sqliteTime(tx.now));
-  const payload = {id, issue_id: issueId, session_id: tx.session.id, ...j, timestamp: rfc3339Seconds(tx.now)};
+  const payload = {id, issue_id: issueId, session_id: tx.session.id, ...j, timestamp: goTimeSeconds(tx.now)};
   // td's insert leaves previous_data to the column default ''.
   logAction(tx.db, {sessionId: tx.session.id, actionType: 'handoff', entityType: 'handoff', entityId: id, newData: goMapJson(payload), at: tx.now});
   if (o.touch) writeIssue(tx, issueId, {}, 'update');
   // td's JSON: the Handoff struct (lists omitted when empty).
   const out: Record<string, unknown> = {id, issue_id: issueId, session_id: tx.session.id};
   for (const k of ['done', 'remaining', 'decisions', 'uncertain'] as const) if (lists[k]?.length) out[k] = lists[k];
-  out.timestamp = payload.timestamp.replace(/[+-]00:00$/, 'Z');
+  out.timestamp = goTime(tx.now);
   return out;
 }
 

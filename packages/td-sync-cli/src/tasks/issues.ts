@@ -4,10 +4,10 @@
  * transaction under the write lock (tx.ts) and returns an Outcome for the command to render.
  */
 import type {Store} from '../store/open.js';
-import {rfc3339Local, sqliteTime} from '../store/time.js';
+import {sqliteTime} from '../store/time.js';
 import {newId} from '../store/ids.js';
 import {TaskError, invalid} from './errors.js';
-import {goMapJson, insertLog, logAction, recordSessionAction} from './journal.js';
+import {goMapJson, goTime, insertLog, logAction, recordSessionAction} from './journal.js';
 import {issueJson, readIssue, type IssueJson, type IssueRow} from './model.js';
 import {envelope, fail, mustRead, runStep, sortKeys} from './step.js';
 import {
@@ -359,7 +359,7 @@ export function restoreIssue(store: Store, rawId: string, opts: TaskOptions = {}
 export function addCommentRow(tx: Tx, issueId: string, text: string): Record<string, unknown> {
   const id = newId.comment();
   tx.db.prepare('INSERT INTO comments (id, issue_id, session_id, text, created_at) VALUES (?, ?, ?, ?, ?)').run(id, issueId, tx.session.id, text, sqliteTime(tx.now));
-  const map = {id, issue_id: issueId, session_id: tx.session.id, text, created_at: rfc3339Local(tx.now)};
+  const map = {id, issue_id: issueId, session_id: tx.session.id, text, created_at: goTime(tx.now)};
   logAction(tx.db, {sessionId: tx.session.id, actionType: 'create', entityType: 'comments', entityId: id, previousData: '', newData: goMapJson(map), at: tx.now});
   return map;
 }

@@ -5,11 +5,21 @@
  */
 import type Database from 'better-sqlite3';
 import {newId} from '../store/ids.js';
-import {rfc3339Local, sqliteTime} from '../store/time.js';
+import {rfc3339Local, rfc3339Seconds, sqliteTime} from '../store/time.js';
 
 /** action_log.timestamp: UTC RFC3339Nano (Go trims trailing zeros of the fraction). */
 export function actionTimestamp(d: Date): string {
   return d.toISOString().replace(/\.(\d*?)0*Z$/, (_m, f: string) => (f ? `.${f}Z` : 'Z'));
+}
+
+/** A time as Go's JSON encoder writes time.Now(): RFC3339Nano, `Z` for a zero offset. */
+export function goTime(d: Date): string {
+  return rfc3339Local(d).replace(/[+-]00:00$/, 'Z');
+}
+
+/** `t.Format(time.RFC3339)`: seconds, `Z` for a zero offset. */
+export function goTimeSeconds(d: Date): string {
+  return rfc3339Seconds(d).replace(/[+-]00:00$/, 'Z');
 }
 
 /** JSON of a Go map: keys sorted. */
@@ -53,7 +63,7 @@ export function insertLog(db: Database.Database, issueId: string, sessionId: str
   db.prepare('INSERT INTO logs (id, issue_id, session_id, work_session_id, message, type, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
     id, issueId, sessionId, '', message, type, sqliteTime(at),
   );
-  const entry: LogEntry = {id, issue_id: issueId, session_id: sessionId, work_session_id: '', message, type, timestamp: rfc3339Local(at)};
+  const entry: LogEntry = {id, issue_id: issueId, session_id: sessionId, work_session_id: '', message, type, timestamp: goTime(at)};
   logAction(db, {sessionId, actionType: 'create', entityType: 'logs', entityId: id, newData: goMapJson({...entry}), at});
   return entry;
 }
