@@ -123,14 +123,27 @@ TD="$PREFIX/bin/td"
 [ -x "$TD" ] || fail "no td binary at $TD" "$LOG/install.log"
 GOT=$("$TD" --version 2>&1) || fail "td --version: $GOT"
 case "$GOT" in td-sync-cli/"$VERSION"*) ;; *) fail "td --version says: $GOT" ;; esac
-pass "$GOT"
-
-# ---------------------------------------------------------------------------------------------
-step plugin "td plugins install td-sync-backend-github (npm_config_registry, TD_DATA_DIR in a temp folder)"
+# from here on td runs as a new user would: own HOME, XDG folders and plugin data folder
 HOMEDIR="$WORK/home"
 mkdir -p "$HOMEDIR/.config" "$HOMEDIR/.local/share"
 export HOME="$HOMEDIR" XDG_CONFIG_HOME="$HOMEDIR/.config" XDG_DATA_HOME="$HOMEDIR/.local/share" XDG_CACHE_HOME="$HOMEDIR/.cache"
-export TD_DATA_DIR="$WORK/td-data" npm_config_registry="$URL"
+export TD_DATA_DIR="$WORK/td-data"
+# the bundled backends come with it, as oclif core plugins (checked from an empty folder)
+mkdir -p "$WORK/empty"
+(cd "$WORK/empty" && "$TD" backends --json) >"$LOG/backends-core.json" 2>&1 || fail "td backends --json" "$LOG/backends-core.json"
+node -e '
+const list = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+for (const name of ["dir", "http"]) {
+  const b = list.find((x) => x.name === name);
+  if (!b || b.source !== "core" || !b.valid) { console.error(name + ": " + JSON.stringify(list)); process.exit(1); }
+}
+if (list.some((x) => x.name === "github")) { console.error("github is there before td plugins install"); process.exit(1); }
+' "$LOG/backends-core.json" || fail "the bundled dir and http backends are not listed as valid core plugins" "$LOG/backends-core.json"
+pass "$GOT; bundled backends dir and http valid"
+
+# ---------------------------------------------------------------------------------------------
+step plugin "td plugins install td-sync-backend-github (npm_config_registry, TD_DATA_DIR in a temp folder)"
+export npm_config_registry="$URL"
 cd "$WORK" || fail "cd $WORK"   # an empty folder: no node_modules above it can offer a backend
 run "$LOG/plugin-install.log" "$TD" plugins install td-sync-backend-github || fail "td plugins install" "$LOG/plugin-install.log"
 "$TD" plugins --json >"$LOG/plugins.json" 2>"$LOG/plugins.err" || fail "td plugins --json" "$LOG/plugins.err"
