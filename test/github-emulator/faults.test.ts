@@ -155,3 +155,14 @@ test('abuse-403 answers with the older abuse-detection wording and retry-after',
   t.is(r.headers.get('retry-after'), '30');
   await em.close();
 });
+
+test('rate-limited-403 is the primary limit as a 403 with x-ratelimit-remaining 0', async t => {
+  const {em} = await setup();
+  em.faults.inject({kind: 'rate-limited-403'});
+  const r = await gql(em, `{ viewer { login } }`);
+  t.is(r.status, 403);
+  t.regex(r.body.message, /^API rate limit exceeded for user ID \d+\.$/);
+  t.is(r.headers.get('x-ratelimit-remaining'), '0');
+  t.is(em.requestLog.at(-1)!.rateLimited, 'primary');
+  await em.close();
+});

@@ -10,6 +10,7 @@ import {seededRandom} from './ids.js';
  * Request faults (checked once per GraphQL request, before execution unless noted):
  *   rate-limited          200, `errors[{type: RATE_LIMITED}]`, no data, `x-ratelimit-remaining: 0`
  *   rate-limit-variant    the same with `type: RATE_LIMIT` (plugin-throttling#824)
+ *   rate-limited-403      the primary limit answered as a 403 "API rate limit exceeded…" (GitHub sometimes does)
  *   secondary-403         403 "secondary rate limit" with `retry-after` (default 60 s)
  *   secondary-403-no-retry-after   the same without `retry-after`
  *   secondary-429         429 "secondary rate limit" with `retry-after`
@@ -33,6 +34,7 @@ import {seededRandom} from './ids.js';
 export const REQUEST_FAULTS = [
   'rate-limited',
   'rate-limit-variant',
+  'rate-limited-403',
   'secondary-403',
   'secondary-403-no-retry-after',
   'secondary-429',

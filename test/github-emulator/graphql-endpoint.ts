@@ -252,6 +252,13 @@ export async function handleGraphQL(core: EmulatorCore, req: IncomingMessage, re
         return {status: 200, body: {errors: [{type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${core.model.user(token!.login).dbId}.`}]}, rateLimited: 'primary', remainingZero: true};
       case 'rate-limit-variant':
         return {status: 200, body: {errors: [{type: 'RATE_LIMIT', code: 'graphql_rate_limit', message: `API rate limit already exceeded for user ID ${core.model.user(token!.login).dbId}.`}]}, rateLimited: 'primary', remainingZero: true};
+      case 'rate-limited-403':
+        return {
+          status: 403,
+          body: {message: `API rate limit exceeded for user ID ${core.model.user(token!.login).dbId}.`, documentation_url: 'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api#primary-rate-limit'},
+          rateLimited: 'primary',
+          remainingZero: true,
+        };
       case 'secondary-403':
         return {status: 403, body: httpBodies.secondary(requestId), headers: retryAfter, rateLimited: 'secondary'};
       case 'secondary-403-no-retry-after':
