@@ -6,6 +6,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
+import {createSyncHooks} from 'td-sync-sdk';
 import {runSync} from '../../packages/td-sync-cli/src/engine/index.js';
 import type {Store} from '../../packages/td-sync-cli/src/store/index.js';
 import {Hub, tempProject, type Ordering} from './helpers/hub.js';
@@ -28,6 +29,15 @@ const opArb = (projects: number) =>
     value: fc.nat(1000),
   });
 
+/** Edits concentrated on a few shared issues: conflicts on nearly every run. */
+const focusedOpArb = (projects: number) =>
+  fc.record({
+    kind: fc.constantFrom<Op['kind']>('update', 'update', 'update', 'update', 'comment', 'sync', 'sync', 'sync'),
+    who: fc.integer({min: 0, max: projects - 1}),
+    pick: fc.nat(1),
+    value: fc.nat(1000),
+  });
+
 const TITLES = ['Fix the login redirect loop', 'Write the release notes now', 'Refactor the billing module', 'Add retries to the uploader'];
 const STATUSES = ['open', 'in_progress', 'blocked', 'in_review', 'closed'];
 const PRIORITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
@@ -42,8 +52,12 @@ function perform(op: Op, writer: TdWriter): void {
   const pick = <T>(xs: T[]) => xs[op.pick % xs.length];
   switch (op.kind) {
     case 'create':
-      writer.createIssue({title: `${pick(TITLES)} ${op.value}`, priority: PRIORITIES[op.value % 5]});
-      return;
+      // Few issues, many edits: concurrent edits of the same fields (conflicts) stay likely.
+      if (all.length < 4) {
+        writer.createIssue({title: `${pick(TITLES)} ${op.value}`, priority: PRIORITIES[op.value % 5]});
+        return;
+      }
+    // falls through
     case 'update': {
       if (all.length === 0) return;
       const field = op.value % 4;
@@ -100,40 +114,71 @@ function perform(op: Op, writer: TdWriter): void {
   }
 }
 
-async function scenario(ordering: Ordering, n: number, ops: Op[], seed: number): Promise<{tables: Array<ReturnType<typeof taskTables>>; reports: number}> {
+async function scenario(ordering: Ordering, n: number, ops: Op[], seed: number, keepMine = false): Promise<{tables: Array<ReturnType<typeof taskTables>>; conflicts: number}> {
   const hub = new Hub({ordering, seed, maxPullPage: 7, maxPushBatch: 5});
+  // Optionally project 0 runs a plugin that always keeps its own version of a conflict.
+  const hooks = stores0Hooks(keepMine);
+  const targetFor = (i: number) => hub.target(i === 0 ? {hooks} : {});
   const stores = Array.from({length: n}, () => tempProject());
   // Clocks: project i runs i*3 hours ahead (unordered stamps must not depend on clocks agreeing).
   const writers = stores.map((s, i) => new TdWriter(s, `ses_p${i}`, Date.UTC(2026, 2, 1, 10) + i * 3 * 3600_000));
-  let reports = 0;
+  let conflicts = 0;
+  // Each project's sync runs on its writer's clock, so edits made since its last sync are "local changes".
+  const sync = async (i: number) => {
+    const r = await runSync(stores[i], targetFor(i), {now: () => writers[i].current()});
+    if (r.stopped) throw new Error(`sync stopped: ${JSON.stringify(r.stopped)}`);
+    conflicts += r.conflicts;
+  };
   try {
     for (const op of ops) {
-      if (op.kind === 'sync') {
-        const r = await runSync(stores[op.who], hub.target(), {});
-        if (r.stopped) throw new Error(`sync stopped: ${JSON.stringify(r.stopped)}`);
-        reports++;
-      } else perform(op, writers[op.who]);
+      if (op.kind === 'sync') await sync(op.who);
+      else perform(op, writers[op.who]);
     }
-    for (let round = 0; round < 2; round++) for (const s of stores) await runSync(s, hub.target(), {});
-    return {tables: stores.map((s) => taskTables(s)), reports};
+    for (let round = 0; round < 3; round++) for (let i = 0; i < n; i++) await sync(i);
+    return {tables: stores.map((s) => taskTables(s)), conflicts};
   } finally {
     for (const s of stores) s.close();
   }
 }
 
+function stores0Hooks(keepMine: boolean) {
+  const hooks = createSyncHooks();
+  if (keepMine) hooks.onConflict.tap('keep-mine', () => ({winner: 'local'}));
+  return hooks;
+}
+
 for (const ordering of ['total', 'unordered'] as const) {
+  for (const keepMine of [false, true]) test(`${ordering}: 3 projects editing the same issues converge ${keepMine ? 'when one of them always keeps its own version of a conflict' : 'under the default conflict policy'}`, async (t) => {
+    let seen = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(focusedOpArb(3), {minLength: 10, maxLength: 40}), fc.nat(1_000_000), async (ops, seed) => {
+        // Two issues every project has, then concurrent edits of them.
+        const start: Op[] = [{kind: 'create', who: 0, pick: 0, value: 1}, {kind: 'create', who: 0, pick: 1, value: 2}, ...[0, 1, 2].map((who) => ({kind: 'sync' as const, who, pick: 0, value: 0}))];
+        const {tables, conflicts} = await scenario(ordering, 3, [...start, ...ops], seed, keepMine);
+        seen += conflicts;
+        for (let i = 1; i < tables.length; i++) t.deepEqual(tables[i], tables[0]);
+        return tables.every((x) => JSON.stringify(x) === JSON.stringify(tables[0]));
+      }),
+      {seed: SEED + 7 + (keepMine ? 1 : 0) + (ordering === 'total' ? 0 : 100), numRuns: Math.max(1, RUNS >> 1), endOnFailure: true},
+    );
+    t.true(seen > 0, 'the runs met conflicts');
+    t.log(`${seen} conflicts over ${Math.max(1, RUNS >> 1)} runs`);
+  });
   for (const n of [2, 3]) {
     test(`${ordering}: ${n} projects converge after random work and syncs (fast-check, fixed seed)`, async (t) => {
+      let seen = 0;
       await fc.assert(
         fc.asyncProperty(fc.array(opArb(n), {minLength: 10, maxLength: 60}), fc.nat(1_000_000), async (ops, seed) => {
-          const {tables} = await scenario(ordering, n, ops, seed);
+          const {tables, conflicts} = await scenario(ordering, n, ops, seed);
+          seen += conflicts;
           for (let i = 1; i < tables.length; i++) t.deepEqual(tables[i], tables[0]);
           for (let i = 1; i < tables.length; i++) if (JSON.stringify(tables[i]) !== JSON.stringify(tables[0])) return false;
           return true;
         }),
         {seed: SEED + n + (ordering === 'total' ? 0 : 100), numRuns: RUNS, endOnFailure: true},
       );
-      t.pass();
+      t.true(seen > 0, 'the runs met conflicts');
+      t.log(`${seen} conflicts over ${RUNS} runs`);
     });
   }
 }

@@ -43,6 +43,11 @@ export class TdWriter {
     return new Date(this.t);
   }
 
+  /** The clock without advancing it (a sync run's clock, so "since the last sync" means writer time). */
+  current(): Date {
+    return new Date(this.t);
+  }
+
   get db(): Store['db'] {
     return this.store.db;
   }
