@@ -79,6 +79,8 @@ test('workflow: start, log, comment, handoff, review, approve by another session
   t.like(s2.json(), {action: 'already started', id, status: 'in_progress'});
   let log = actions(p.dir);
   t.deepEqual(log.map((a) => `${a.action_type}/${a.entity_type}`), ['create/issue', 'start/issue', 'create/logs']);
+  t.deepEqual(p.td(['list', '--mine', '--json']).json().map((i: {id: string}) => i.id), [id]);
+  t.deepEqual(p.td(['list', '--mine', '--json'], undefined, {TD_SESSION_ID: 'bob'}).json(), []);
   const start = log[1];
   t.is(JSON.parse(start.previous_data).status, 'open');
   t.like(JSON.parse(start.new_data), {status: 'in_progress', implementer_session: alice});
