@@ -64,6 +64,26 @@ test('record-only approval, then any session closes on it (close_after_review); 
   t.is(rows(p.dir, 'SELECT * FROM issue_reviews WHERE issue_id = ? AND superseded_at IS NULL', b).length, 0);
 });
 
+test('approve without ids picks the only candidate; --all approves what this session may, quietly skipping the rest', (t) => {
+  const p = project('alice');
+  const [a, b] = ['First change waiting for review', 'Second change waiting for review'].map((title) => p.td(['create', title, '--json']).json().id as string);
+  p.td(['start', a, b]);
+  p.td(['review', a]);
+  const one = p.td(['approve', '--json'], undefined, {TD_SESSION_ID: 'bob'});
+  t.is(one.code, 0, one.stdout);
+  t.like(one.json(), {action: 'approved', id: a});
+  p.td(['review', b]);
+  const mine = p.td(['approve', '--all', '--json']);
+  t.is(mine.code, 0, 'nothing approvable for the implementer is not an error under --all');
+  t.is(mine.stdout.trim(), '');
+  t.is(row(p.dir, 'SELECT status FROM issues WHERE id = ?', b)!.status, 'in_review');
+  const all = p.td(['approve', '--all', '--json'], undefined, {TD_SESSION_ID: 'bob'});
+  t.deepEqual(jsonDocs(all.stdout).map((d) => [d.id, d.status]), [[b, 'closed']]);
+  const none = p.td(['approve', '--json'], undefined, {TD_SESSION_ID: 'bob'});
+  t.is(none.code, 1);
+  t.regex(none.json().error.message, /no issues to approve/);
+});
+
 test('other review policy modes are refused, not silently loosened', (t) => {
   const p = project('bob');
   const id = p.td(['create', 'Policy mode guard check', '--json']).json().id as string;

@@ -7,12 +7,14 @@ export default class Approve extends TdCommand {
 An independent reviewer can always approve. If you implemented the work, say who reviewed it with --reviewed-by "<who>", or acknowledge a self-review with --self-review --reason "...".
 --record-only records an approval (or --decision changes_requested) without closing; once an active approval exists any session may close with td approve.`;
   static strict = false;
+
   static examples = [
     '<%= config.bin %> approve td-abc123',
     '<%= config.bin %> approve td-abc123 --reviewed-by "code-reviewer sub-agent"',
     '<%= config.bin %> approve td-abc123 --self-review --reason "re-read the diff, tests pass"',
     '<%= config.bin %> approve td-abc123 --record-only --reason "looks good"',
     '<%= config.bin %> approve td-abc123 --record-only --decision changes_requested --reason "fix X"',
+    '<%= config.bin %> approve --all',
   ];
   static flags = {
     reason: Flags.string({char: 'm', description: 'Reason / review summary', aliases: ['message', 'note', 'notes']}),
@@ -21,6 +23,7 @@ An independent reviewer can always approve. If you implemented the work, say who
     'self-review': Flags.boolean({description: 'You reviewed your own work (needs --reason)'}),
     'record-only': Flags.boolean({description: 'Record a review without closing (needs --reason)'}),
     decision: Flags.string({description: 'Review decision with --record-only: approved | changes_requested'}),
+    all: Flags.boolean({description: 'Approve every issue you can review (refusals are skipped quietly)'}),
   };
 
   async run(): Promise<void> {
@@ -38,7 +41,22 @@ An independent reviewer can always approve. If you implemented the work, say who
     t.checkApproveFlags(o);
     const store = this.openStore();
     (await import('../tasks/config.js')).requireTrustedPolicy(store.root);
-    if (ids.length === 0) throw new t.TaskError('invalid_input', 'no issues to approve: td approve <id> [id...]');
+    if (flags.all || ids.length === 0) {
+      const {approvalCandidates} = await import('../tasks/queries.js');
+      const candidates = approvalCandidates(store.db, !o.recordOnly);
+      if (flags.all) ids.splice(0, ids.length, ...candidates.map((c) => c.id));
+      else if (candidates.length === 1) ids.push(candidates[0].id);
+      else if (candidates.length === 0) throw new t.TaskError('invalid_input', 'no issues to approve. Provide issue IDs or use --all');
+      else throw new t.TaskError('invalid_input', `issue ID required: several issues await review (${candidates.map((c) => c.id).join(', ')}); name one or use --all`);
+      if (ids.length === 0) throw new t.TaskError('invalid_input', 'no issues to approve. Provide issue IDs or use --all');
+    }
+    if (flags.all) {
+      // td's --all reports only what it approved; refusals are skipped without noise.
+      const {renderOutcomes, stdio} = await import('../tasks/render.js');
+      const outcomes = ids.map((id) => t.approveIssue(store, id, o)).filter((x) => x.kind !== 'failed');
+      renderOutcomes(stdio(this.jsonMode), outcomes, (c) => `Approved ${c.done}, skipped ${ids.length - c.done}`);
+      return;
+    }
     runForIds({json: this.jsonMode, store, exit: (c) => this.exit(c)}, ids, (store, id) => t.approveIssue(store, id, o), (c) => `Approved ${c.done}, skipped ${c.failed + c.noop}`);
   }
 }

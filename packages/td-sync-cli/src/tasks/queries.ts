@@ -179,3 +179,16 @@ export function showSummaries(db: Database.Database, rawIds: string[]): {json: A
   }
   return {json, missing};
 }
+
+/**
+ * `td approve` without ids / with --all under the trusted policy: in-review issues with an
+ * implementer, plus (unless record-only) in-review issues carrying an active approval.
+ */
+export function approvalCandidates(db: Database.Database, includeReadyToClose: boolean): Array<{id: string; title: string}> {
+  const ready = includeReadyToClose
+    ? " OR EXISTS (SELECT 1 FROM issue_reviews r WHERE r.issue_id = issues.id AND r.superseded_at IS NULL AND r.decision IN ('approved', 'approved_by_parent_cascade'))"
+    : '';
+  return db
+    .prepare(`SELECT id, title FROM issues WHERE deleted_at IS NULL AND status = 'in_review' AND (implementer_session != ''${ready}) ORDER BY priority ASC`)
+    .all() as Array<{id: string; title: string}>;
+}
