@@ -166,3 +166,13 @@ test('rate-limited-403 is the primary limit as a 403 with x-ratelimit-remaining 
   t.is(em.requestLog.at(-1)!.rateLimited, 'primary');
   await em.close();
 });
+
+test('a request held past the 10-second limit is killed with a 502 and applies nothing', async t => {
+  const em = await startGitHubEmulator({limits: {requestTimeoutMs: 100}});
+  const {id} = em.createRepo('acme/app');
+  em.faults.inject({kind: 'delay', delayMs: 5000});
+  const r = await gql(em, CREATE, {r: id, t: 'never'});
+  t.is(r.status, 502);
+  t.deepEqual(em.issues('acme/app'), []);
+  await em.close();
+});

@@ -25,7 +25,8 @@ import {seededRandom} from './ids.js';
  *   resource-limits       execute, then null the last top-level field with RESOURCE_LIMITS_EXCEEDED
  *   bad-credentials       401 "Bad credentials"
  *   network-reset         destroy the socket without an answer
- *   delay                 hold the request `delayMs` before handling it normally (it counts as in flight)
+ *   delay                 hold the request `delayMs` before handling it normally (it counts as in flight);
+ *                         past `limits.requestTimeoutMs` (10 s) it is killed with a 502, nothing applied
  * Field faults (per mutation or lookup field during execution):
  *   submitted-too-quickly `UNPROCESSABLE` "was submitted too quickly" on that mutation only; the
  *                         rest of an aliased batch runs (partial data)

@@ -138,7 +138,11 @@ export async function handleGraphQL(core: EmulatorCore, req: IncomingMessage, re
     const names = [op.name?.value ?? null, ...topFields];
 
     const delay = core.faults.take(['delay'], names);
-    if (delay) await sleep(delay.delayMs ?? 1000, undefined, {ref: false});
+    if (delay) {
+      const ms = delay.delayMs ?? 1000;
+      await sleep(Math.min(ms, core.limits.requestTimeoutMs), undefined, {ref: false});
+      if (ms > core.limits.requestTimeoutMs) return {status: 502, body: httpBodies.somethingWentWrong(requestId)};
+    }
 
     const fault = core.faults.take(REQUEST_FAULTS, names);
     if (fault && !POST_EXECUTION.has(fault.kind)) return requestFault(fault);

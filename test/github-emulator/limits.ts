@@ -34,6 +34,8 @@ export interface EmulatorLimits {
   subIssueDepth: number;
   /** Mutations that create content and count against the content-creation limits. */
   contentCreatingMutations: string[];
+  /** GitHub kills a request running longer than this and answers 502 (a `delay` fault can exceed it). */
+  requestTimeoutMs: number;
   /** How long a new issue stays invisible to `search` (the search index lags behind writes). */
   searchLagMs: number;
 }
@@ -57,6 +59,7 @@ export const DEFAULT_LIMITS: EmulatorLimits = {
   subIssueDepth: 8,
   contentCreatingMutations: ['createIssue', 'addComment'],
   searchLagMs: 0,
+  requestTimeoutMs: 10_000,
 };
 
 /** Length as GitHub counts it (Ruby string length: code points, not UTF-16 units). */
