@@ -5,6 +5,7 @@ import {
   asStatus, jsonTime, mergeMultiValue, normalizeIssueId, normalizePoints, normalizePriority, normalizeStatus, normalizeType, parseMinor, typeFromTitle, validateTitle, issueJson,
 } from '../../packages/td-sync-cli/src/tasks/index.js';
 import {actionTimestamp, goMapJson} from '../../packages/td-sync-cli/src/tasks/journal.js';
+import {parseHandoffText} from '../../packages/td-sync-cli/src/tasks/input.js';
 
 test('priorities: every td alias, case-insensitive', (t) => {
   const table: Record<string, string> = {
@@ -79,4 +80,9 @@ test('issue JSON: optional keys omitted exactly when empty, labels round-trip (p
     {seed: 38, numRuns: 200},
   );
   t.pass();
+});
+
+test('handoff text on stdin (td YAML-ish sections)', (t) => {
+  const text = 'done:\n  - parser\n  * lexer\nremaining:\n  - docs\nnotes:\n  - ignored\ndecisions:\n- keep v1 API\n';
+  t.deepEqual(parseHandoffText(text), {done: ['parser', 'lexer'], remaining: ['docs'], decisions: ['keep v1 API'], uncertain: []});
 });

@@ -23,7 +23,7 @@ Items: repeat the flags; "@file" reads one item per line, "-" reads stdin. Witho
   async run(): Promise<void> {
     const {flags, argv} = await this.parseTd(Handoff);
     const t = await import('../tasks/index.js');
-    const {expandItems} = await import('../tasks/input.js');
+    const {expandItems, parseHandoffText} = await import('../tasks/input.js');
     const args = argv as string[];
     let issue: string | undefined;
     let message: string | undefined;
@@ -42,16 +42,8 @@ Items: repeat the flags; "@file" reads one item per line, "-" reads stdin. Witho
     const explicit = Object.values(lists).some((l) => l.length > 0);
     if (!explicit && !process.stdin.isTTY) {
       const {readFileSync} = await import('node:fs');
-      let section = '';
-      for (const line of readFileSync(0, 'utf8').split('\n')) {
-        const s = line.trim();
-        if (s.endsWith(':')) section = s.slice(0, -1);
-        else if (s.startsWith('- ') || s.startsWith('* ')) {
-          const item = s.slice(2).trim();
-          const key = ({done: 'done', remaining: 'remaining', decisions: 'decisions', uncertain: 'uncertain'} as const)[section as 'done'];
-          if (key) lists[key].push(item);
-        }
-      }
+      const parsed = parseHandoffText(readFileSync(0, 'utf8'));
+      for (const k of ['done', 'remaining', 'decisions', 'uncertain'] as const) lists[k].push(...parsed[k]);
     }
     // td binds an empty list as JSON null.
     const asStored = (l: string[]) => (l.length ? l : null);

@@ -20,3 +20,15 @@ export function expandItems(values: string[] | undefined): string[] {
   }
   return out;
 }
+
+/** td's YAML-ish handoff on stdin: `done:` / `remaining:` / `decisions:` / `uncertain:` sections of `- item` lines. */
+export function parseHandoffText(text: string): {done: string[]; remaining: string[]; decisions: string[]; uncertain: string[]} {
+  const out = {done: [] as string[], remaining: [] as string[], decisions: [] as string[], uncertain: [] as string[]};
+  let section = '';
+  for (const line of text.split('\n')) {
+    const s = line.trim();
+    if (s.endsWith(':')) section = s.slice(0, -1);
+    else if ((s.startsWith('- ') || s.startsWith('* ')) && section in out) out[section as keyof typeof out].push(s.slice(2).trim());
+  }
+  return out;
+}
