@@ -5,6 +5,7 @@
  * random (seeded) order, so devices see events in different orders (cursor = per-device offsets),
  * like the `dir` backend.
  */
+import test from 'ava';
 import {existsSync, mkdtempSync, realpathSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -171,9 +172,12 @@ export class Hub {
  */
 const BASE = process.env.TD_TEST_TMP ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 const created: string[] = [];
-process.on('exit', () => {
-  for (const d of created) rmSync(d, {recursive: true, force: true});
-});
+const cleanUp = () => {
+  for (const d of created.splice(0)) rmSync(d, {recursive: true, force: true});
+};
+// ava ends its worker processes without always running 'exit' handlers: clean up after the file's tests.
+test.after.always(cleanUp);
+process.on('exit', cleanUp);
 
 export function scratchDir(prefix = 'td-engine-'): string {
   const dir = realpathSync(mkdtempSync(join(BASE, prefix)));
