@@ -108,3 +108,21 @@ test('a database that fails quick_check is refused before anything is synced', a
   t.like(e as object, {code: 'database_error'});
   t.regex(e!.message, /failed its integrity check \(NULL value in junk.b\)/);
 });
+
+test('a project database busy with a local td write stops the run cleanly (database_busy)', async (t) => {
+  const {acquireWriteLock} = await import('../../packages/td-sync-cli/src/store/index.js');
+  const hub = new Hub();
+  const s = tempProject();
+  new TdWriter(s).createIssue();
+  const lock = acquireWriteLock(s.root);
+  try {
+    const r = await runSync(s, hub.target(), {lockTimeoutMs: 100});
+    t.is(r.stopped?.code, 'database_busy');
+    t.is(r.pushed, 0);
+    t.is(hub.received.length, 0);
+  } finally {
+    lock.release();
+  }
+  const again = await runSync(s, hub.target(), {});
+  t.is(again.pushed, 1);
+});

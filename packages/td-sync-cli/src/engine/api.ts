@@ -35,6 +35,8 @@ export interface SyncRunOptions {
   env?: NodeJS.ProcessEnv;
   /** Session id events are pushed under (default: TD_SESSION_ID, else one stable id per project). */
   sessionId?: string;
+  /** How long to wait for td's write lock before each transaction (default 5000 ms, as td). */
+  lockTimeoutMs?: number;
 }
 
 export interface SyncIssue {

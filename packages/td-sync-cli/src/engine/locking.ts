@@ -39,6 +39,25 @@ export function acquireSyncLock(root: string): {release(): void} {
   };
 }
 
+/** Lock timeouts and SQLITE_BUSY are temporary: the run stops cleanly and the next one goes on. */
+function busy(e: unknown): unknown {
+  const err = e as {code?: string; message?: string};
+  if (err?.code === 'lock_timeout' || err?.code === 'SQLITE_BUSY' || /database is locked/i.test(err?.message ?? '')) {
+    return new TransientError(`the project database is busy (${err.message}); nothing of this step was recorded`, {
+      code: 'database_busy', hint: 'another td command is writing; run "td sync" again in a moment', cause: e,
+    });
+  }
+  return e;
+}
+
+function lockNow(root: string, timeoutMs: number): {release(): void} {
+  try {
+    return acquireWriteLock(root, timeoutMs);
+  } catch (e) {
+    throw busy(e);
+  }
+}
+
 /** Transactions under td's write lock, aware of whether the lock is already held by this run. */
 export class Writer {
   private depth = 0;
@@ -51,10 +70,12 @@ export class Writer {
   /** A synchronous IMMEDIATE transaction (nested: a savepoint). */
   tx<T>(fn: () => T): T {
     if (this.depth > 0) return this.store.db.transaction(fn)();
-    const lock = acquireWriteLock(this.store.root, this.lockTimeoutMs);
+    const lock = lockNow(this.store.root, this.lockTimeoutMs);
     this.depth++;
     try {
       return this.store.db.transaction(fn).immediate();
+    } catch (e) {
+      throw busy(e);
     } finally {
       this.depth--;
       lock.release();
@@ -67,9 +88,15 @@ export class Writer {
    */
   async txAsync<T>(fn: () => Promise<T>): Promise<T> {
     const db = this.store.db;
-    const lock = this.depth === 0 ? acquireWriteLock(this.store.root, this.lockTimeoutMs) : undefined;
+    const lock = this.depth === 0 ? lockNow(this.store.root, this.lockTimeoutMs) : undefined;
     this.depth++;
-    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      this.depth--;
+      lock?.release();
+      throw busy(e);
+    }
     try {
       const result = await fn();
       db.exec('COMMIT');

@@ -49,7 +49,7 @@ export function emptyReport(target: ResolvedTarget, dryRun: boolean): SyncReport
 export async function openRun(store: Store, target: ResolvedTarget, options: SyncRunOptions, report: SyncReport): Promise<Run> {
   const env = options.env ?? process.env;
   const dryRun = !!options.dryRun;
-  const writer = new Writer(store);
+  const writer = new Writer(store, options.lockTimeoutMs);
   const logger = options.logger ?? silentLogger;
   const progress = options.progress ?? silentProgress;
   const signal = options.signal ?? new AbortController().signal;
