@@ -118,3 +118,21 @@ test('handoff lists td stored as BLOBs end up as the same TEXT on every device',
   t.deepEqual(kinds(a), {d: 'text', r: 'text', done: '["wired the retry"]'});
   t.deepEqual(kinds(b), kinds(a));
 });
+
+test('a project syncing with a total-order target and an unordered one keeps changes from both', async (t) => {
+  const total = new Hub();
+  const shared = new Hub({ordering: 'unordered'});
+  const p = tempProject();
+  const w = new TdWriter(p, 'ses_p', Date.UTC(2026, 2, 5, 9));
+  const x = w.createIssue({title: 'Mirrored in two places'});
+  await runSync(p, shared.target({targetId: 'shared:x'}), {});
+  await runSync(p, total.target({targetId: 'total:y'}), {});
+  const base = w.issue(x)!;
+  const json = (r: Row) => ({...r, labels: undefined, minor: false});
+  total.inject(remoteEvent('update', 'issues', x, json({...base, title: 'Renamed through the server'}), json(base), at('2026-03-05T12:00:00Z', 'r')));
+  await runSync(p, total.target({targetId: 'total:y'}), {});
+  t.is(w.issue(x)!.title, 'Renamed through the server');
+  shared.inject(remoteEvent('update', 'issues', x, json({...base, priority: 'P0'}), json(base), at('2026-03-05T12:05:00Z', 'q')));
+  await runSync(p, shared.target({targetId: 'shared:x'}), {});
+  t.like(w.issue(x), {title: 'Renamed through the server', priority: 'P0'});
+});

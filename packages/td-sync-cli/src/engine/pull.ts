@@ -48,7 +48,17 @@ function applyByPolicy(run: Run, prep: Prepared, ev: SyncEvent, keepLocal: boole
   }
   if (keepLocal) return {winner: 'local'};
   const out = applyTotal(db, prep, ev);
-  return out.kind === 'orphan' ? {winner: 'remote', orphan: out.detail} : {winner: 'remote'};
+  if (out.kind === 'orphan') return {winner: 'remote', orphan: out.detail};
+  // The project also syncs with an unordered target: keep its registers aware of this change, so a
+  // later event from that target does not bring back older values.
+  if (run.hasRegisters) {
+    try {
+      ingest(db, prep.table, prep.id, registerWrites(prep, ev), stampOf(ev));
+    } catch {
+      /* what td's rules accepted stays applied; the registers just do not learn this one */
+    }
+  }
+  return {winner: 'remote'};
 }
 
 async function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures: Array<{ev: SyncEvent; error: unknown}>): Promise<void> {

@@ -32,6 +32,8 @@ export interface Run {
   progress: ProgressReporter;
   signal: AbortSignal;
   now: () => Date;
+  /** The project keeps last-writer-wins registers (it syncs with an unordered target too). */
+  hasRegisters: boolean;
   /** td's last_sync_at as it was when the run started (spec §6.6). */
   lastSyncAt: Date | undefined;
   report: SyncReport;
@@ -82,6 +84,7 @@ export async function openRun(store: Store, target: ResolvedTarget, options: Syn
   return {
     store, writer, target, options, hooks, runContext, backend, caps,
     unordered: caps.ordering === 'unordered', http, dryRun, deviceId, sessionId, state, logger, progress, signal, now,
+    hasRegisters: caps.ordering === 'unordered' || store.getMeta('stamped_rowid') !== undefined,
     lastSyncAt: lastSyncAt(store.db, target.targetId, target.backendName), report,
   };
 }
