@@ -55,6 +55,8 @@ test('dep add/rm/list: deterministic rows, journal maps, short ids, cycles, dupl
 
   t.deepEqual(p.td(['dep', 'list', 'td-abc123', '--json']).json().dependencies, ['td-def456']);
   t.deepEqual(p.td(['dep', 'list', 'td-def456', '--blocking', '--json']).json().blocked, ['td-abc123']);
+  t.deepEqual(p.td(['dep', 'td-def456', '--blocking', '--json']).json().blocked, ['td-abc123'], 'td dep <issue> lists');
+  t.deepEqual(p.td(['deps', 'abc123', '--json']).json().dependencies, ['td-def456'], 'alias deps');
 
   const rm = p.td(['dep', 'rm', 'td-abc123', 'td-def456']);
   t.is(rm.stdout.trim(), 'REMOVED: td-abc123 no longer depends on td-def456');
