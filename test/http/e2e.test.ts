@@ -2,7 +2,8 @@
  * End to end through the built `td` and the td-sync stand-in: projects converging through
  * `td sync`, a project whose journal td had already partly synced continuing without re-push or
  * re-pull, failures with clear messages and nothing lost, and `td auth login|status|logout`,
- * `td sync link`.
+ * `td sync link`. Serial: each test runs many td processes; one at a time keeps the machine
+ * responsive and the run steadily progressing.
  */
 import test from 'ava';
 import {statSync, existsSync, readFileSync} from 'node:fs';
@@ -52,7 +53,7 @@ function created(r: {stdout: string}): string {
   return m[1];
 }
 
-test('two td projects sync through the stand-in with td sync init --backend http and TD_AUTH_KEY', async (t) => {
+test.serial('two td projects sync through the stand-in with td sync init --backend http and TD_AUTH_KEY', async (t) => {
   const s = await server(t);
   const a = await linked(s);
   const b = await linked(s);
@@ -72,7 +73,7 @@ test('two td projects sync through the stand-in with td sync init --backend http
   t.is(s.store.events(s.projectId).length, 2, 'nothing pushed twice');
 });
 
-test('a project td had already partly synced continues without re-sending or re-applying anything', async (t) => {
+test.serial('a project td had already partly synced continues without re-sending or re-applying anything', async (t) => {
   const s = await server(t);
   const p = await newProject({TD_AUTH_KEY: s.adminKey});
   created(await run(p, ['create', 'pushed earlier by the Go td']));
@@ -115,10 +116,10 @@ function prng(seed: number) {
   };
 }
 
-const ROUNDS = Number(process.env.TD_HTTP_E2E_ROUNDS ?? 18);
+const ROUNDS = Number(process.env.TD_HTTP_E2E_ROUNDS ?? 14);
 
 for (const [seed, withFaults] of [[7, false], [2026, false], [99, true]] as const) {
-  test(`three td projects converge through the stand-in after random work (seed ${seed}, ${ROUNDS} steps${withFaults ? ', server faults' : ''})`, async (t) => {
+  test.serial(`three td projects converge through the stand-in after random work (seed ${seed}, ${ROUNDS} steps${withFaults ? ', server faults' : ''})`, async (t) => {
     const s = await server(t);
     const projects = [await linked(s), await linked(s), await linked(s)];
     const rnd = prng(seed);
@@ -165,7 +166,7 @@ for (const [seed, withFaults] of [[7, false], [2026, false], [99, true]] as cons
   });
 }
 
-test('failures through td sync: wrong key, server down then recovered, a reader pushing; nothing lost', async (t) => {
+test.serial('failures through td sync: wrong key, server down then recovered, a reader pushing; nothing lost', async (t) => {
   const s = await server(t);
   const p = await linked(s);
   created(await run(p, ['create', 'task that must survive failures']));
@@ -205,7 +206,7 @@ test('failures through td sync: wrong key, server down then recovered, a reader 
   t.is(s.store.events(s.projectId).length, 3);
 });
 
-test('td auth login (email link + PKCE) writes auth.json 0600; status shows only a prefix; td sync uses it; logout', async (t) => {
+test.serial('td auth login (email link + PKCE) writes auth.json 0600; status shows only a prefix; td sync uses it; logout', async (t) => {
   const s = await server(t);
   const env = isolatedEnv();
   const dir = tempDir('td-proj-');
@@ -241,7 +242,7 @@ test('td auth login (email link + PKCE) writes auth.json 0600; status shows only
   t.regex((await tdAsync(dir, ['auth', 'status'], env)).stdout, /Not logged in/);
 });
 
-test('td sync link checks membership and writes the project config; a stranger gets told what to do', async (t) => {
+test.serial('td sync link checks membership and writes the project config; a stranger gets told what to do', async (t) => {
   const s = await server(t);
   const p = await newProject({TD_AUTH_KEY: s.adminKey});
   const other = (await call(s.url, 'POST', '/v1/projects', {key: s.adminKey, body: {name: 'linked later'}})).json();
@@ -277,7 +278,7 @@ function journal(p: Project, n: number, prefix: string): void {
   db.close();
 }
 
-test('§14.41 through td sync: 1200 pending events go out as 500, 500, 200; nothing pending -> no push request', async (t) => {
+test.serial('§14.41 through td sync: 1200 pending events go out as 500, 500, 200; nothing pending -> no push request', async (t) => {
   const s = await server(t);
   const p = await linked(s);
   journal(p, 1200, 'a');
@@ -290,7 +291,7 @@ test('§14.41 through td sync: 1200 pending events go out as 500, 500, 200; noth
   t.is(s.requests.slice(before).filter((q) => q.path.endsWith('/sync/push')).length, 0);
 });
 
-test('§14.42 through td sync: a push that keeps failing makes no pull request and leaves everything pending', async (t) => {
+test.serial('§14.42 through td sync: a push that keeps failing makes no pull request and leaves everything pending', async (t) => {
   const s = await server(t);
   const p = await linked(s);
   journal(p, 3, 'b');
@@ -303,7 +304,7 @@ test('§14.42 through td sync: a push that keeps failing makes no pull request a
   t.like((await sync(p)).out, {pushed: 3, pending: 0});
 });
 
-test('td config set sync.backend http (bundled, no install) then td sync works', async (t) => {
+test.serial('td config set sync.backend http (bundled, no install) then td sync works', async (t) => {
   const s = await server(t);
   const p = await newProject({TD_AUTH_KEY: s.adminKey, TD_SYNC_URL: s.url});
   for (const args of [['config', 'set', 'sync.backend', 'http'], ['config', 'set', 'sync.http.project', s.projectId]]) {
@@ -319,7 +320,7 @@ test('td config set sync.backend http (bundled, no install) then td sync works',
   t.false(st.stdout.includes(s.adminKey));
 });
 
-test('through td sync: a 500 after commit, a 429 storm, a deleted project; nothing lost, nothing doubled, the next run completes', async (t) => {
+test.serial('through td sync: a 500 after commit, a 429 storm, a deleted project; nothing lost, nothing doubled, the next run completes', async (t) => {
   const s = await server(t);
   const p = await linked(s);
   journal(p, 4, 'c');
