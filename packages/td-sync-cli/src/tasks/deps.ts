@@ -40,7 +40,7 @@ function wouldCreateCycle(tx: Tx, issueId: string, dependsOnId: string): boolean
 const depMap = (id: string, issueId: string, dependsOnId: string, relationType: string) => goMapJson({id, issue_id: issueId, depends_on_id: dependsOnId, relation_type: relationType});
 
 /** Returns 'added' or 'exists' (td warns "<a> already depends on <b>" and writes nothing). */
-export function addDependencyTx(tx: Tx, issueId: string, dependsOnId: string, _o: {quietDuplicate?: boolean} = {}): 'added' | 'exists' {
+export function addDependencyTx(tx: Tx, issueId: string, dependsOnId: string): 'added' | 'exists' {
   if (!readIssue(tx.db, issueId)) throw notFound(issueId);
   if (!readIssue(tx.db, dependsOnId)) throw notFound(dependsOnId);
   if (wouldCreateCycle(tx, issueId, dependsOnId)) throw invalid('cannot add dependency: would create circular dependency');

@@ -83,8 +83,8 @@ export function createIssue(store: Store, input: CreateInput, opts: TaskOptions 
     const issue = issueJson(readIssue(tx.db, id)!);
     logAction(tx.db, {sessionId: tx.session.id, actionType: 'create', entityType: 'issue', entityId: id, previousData: '', newData: JSON.stringify(issue), at: tx.now});
     recordSessionAction(tx.db, id, tx.session.id, 'created', tx.now);
-    for (const d of dependsOn) addDependencyTx(tx, id, d, {quietDuplicate: true});
-    for (const b of blocks) addDependencyTx(tx, b, id, {quietDuplicate: true});
+    for (const d of dependsOn) addDependencyTx(tx, id, d);
+    for (const b of blocks) addDependencyTx(tx, b, id);
     return {issue, warnings, json: envelope('created', issue)};
   });
 }
