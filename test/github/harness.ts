@@ -4,6 +4,7 @@
  * hard delete), and a sync cycle (push pending -> commit acks; pull pages -> apply -> commit
  * cursor). The real engine is exercised by the e2e test; this keeps the backend's own tests fast.
  */
+import * as sdk from 'td-sync-sdk';
 import type {JsonObject, PushResult, SyncEvent} from 'td-sync-sdk';
 import backend, {GitHubBackend, validateConfig} from '../../packages/td-sync-backend-github/src/index.js';
 import {changedKeys} from '../../packages/td-sync-backend-github/src/mapping.js';
@@ -47,9 +48,19 @@ export class Project {
     return this.backend;
   }
 
-  /** td's clock: the emulator's (plus a tick), so local and GitHub times compare as in real life. */
+  private lastStamp = 0;
+  /** Per row and field, the stamp of the write that set it (last-writer-wins, as the engine's unordered mode). */
+  stamps = new Map<string, number>();
+
+  /** td's clock: the emulator's, strictly increasing per project, so local and GitHub times compare as in real life. */
   private stamp(): string {
-    return new Date(this.em.now().getTime() + (++seq % 1000)).toISOString();
+    this.lastStamp = Math.max(this.em.now().getTime(), this.lastStamp + 1);
+    seq++;
+    return new Date(this.lastStamp).toISOString();
+  }
+
+  private stampFields(entity: string, id: string, keys: string[], at: string): void {
+    for (const k of keys) this.stamps.set(`${entity}/${id}/${k}`, Date.parse(at));
   }
 
   private emit(entityType: Entity, actionType: SyncEvent['actionType'], entityId: string, newData: JsonObject | null, previousData: JsonObject | null, sourceAction?: string): SyncEvent {
@@ -65,7 +76,18 @@ export class Project {
       sourceAction,
     };
     this.pending.push(e);
+    const data = newData ?? previousData ?? {};
+    this.stampFields(entityType, entityId, previousData && newData ? changedKeys(previousData, newData) : Object.keys(data), e.clientTimestamp);
     return e;
+  }
+
+  /** Last-writer-wins per field (the engine's rule for backends with ordering 'unordered'). */
+  private lww(entity: string, id: string, k: string, at: string): boolean {
+    const mine = this.stamps.get(`${entity}/${id}/${k}`) ?? 0;
+    const t = Date.parse(at);
+    if (t < mine) return false;
+    this.stamps.set(`${entity}/${id}/${k}`, t);
+    return true;
   }
 
   createIssue(fields: JsonObject = {}): JsonObject {
@@ -189,20 +211,28 @@ export class Project {
     const nd = e.payload.newData;
     const pd = e.payload.previousData;
     switch (e.actionType) {
-      case 'create':
-        table.set(e.entityId, {...nd, id: e.entityId});
+      case 'create': {
+        const cur = table.get(e.entityId);
+        const next: JsonObject = cur ? {...cur} : {};
+        for (const k of new Set([...Object.keys(nd ?? {}), ...Object.keys(cur ?? {})])) {
+          if (k === 'id' || !this.lww(e.entityType, e.entityId, k, e.clientTimestamp)) continue;
+          if (nd?.[k] === undefined) delete next[k];
+          else next[k] = nd[k];
+        }
+        table.set(e.entityId, {...next, id: e.entityId});
         break;
+      }
       case 'update': {
         const cur = table.get(e.entityId);
         if (!cur) break;
-        if (pd && Object.keys(pd).length > 0) {
-          const next = {...cur};
-          for (const k of changedKeys(pd, nd ?? {})) {
-            if (nd?.[k] === undefined) delete next[k];
-            else next[k] = nd[k];
-          }
-          table.set(e.entityId, next);
-        } else table.set(e.entityId, {...nd, id: e.entityId});
+        const keys = pd && Object.keys(pd).length > 0 ? changedKeys(pd, nd ?? {}) : Object.keys(nd ?? {});
+        const next = {...cur};
+        for (const k of keys) {
+          if (k === 'id' || !this.lww(e.entityType, e.entityId, k, e.clientTimestamp)) continue;
+          if (nd?.[k] === undefined) delete next[k];
+          else next[k] = nd[k];
+        }
+        table.set(e.entityId, next);
         break;
       }
       case 'soft_delete': {
@@ -226,7 +256,6 @@ export class Project {
   }
 }
 
-import * as sdk from 'td-sync-sdk';
 
 /** Differences between two projects' rows of one entity (empty = identical td state). */
 export function diffRows(a: Map<string, JsonObject>, b: Map<string, JsonObject>, ignore: string[] = []): string[] {

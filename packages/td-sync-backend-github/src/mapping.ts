@@ -159,7 +159,8 @@ export function viewOf(i: ViewInputs): {row: JsonObject; deps: string[]; block?:
     if (row.deleted_at) delete row.deleted_at;
     if (fromLabels.status) row.status = fromLabels.status;
     else if (row.status === 'closed') row.status = 'open';
-    if (row.status !== 'closed' && row.closed_at) delete row.closed_at;
+    // Reopened on GitHub: the close time goes (td's reopen clears it too); td's own rows keep theirs.
+    if (base.status === 'closed' && row.status !== 'closed') delete row.closed_at;
   }
   if (r.parent && i.parentTdId) row.parent_id = i.parentTdId;
   else if (!r.parent && i.previousParent) row.parent_id = '';

@@ -13,7 +13,7 @@
 import {unwrapIssue, type BackendContext, type JsonObject, type PushAck, type PushRejection, type PushResult, type RunContext, type SyncEvent} from 'td-sync-sdk';
 import {SELECT, type MutationSpec} from './documents.js';
 import type {LabelScheme} from './labels.js';
-import {blockFor, hashText, issueDraft, shownTitle, viewOf, type IssueDraft, type RecordDraft, type RemoteIssue} from './mapping.js';
+import {blockFor, hashText, issueDraft, sameValue, shownTitle, viewOf, type IssueDraft, type RecordDraft, type RemoteIssue} from './mapping.js';
 import {BODY_LIMIT, fitBody, normalizeText, overflowId, parseBody, parseComment, renderComment, type DepView, type OverflowPart, type RecordKind} from './markers.js';
 import type {AliasOutcome, Remote} from './remote.js';
 import type {BackendState, IssueSnapshot} from './state.js';
@@ -384,32 +384,40 @@ export class Pusher {
       const personChangedText = Boolean(base) && personText !== String(base!.description ?? '');
       const text = personWins(personChangedText, tdChangedText) ? personText : d.text;
       if (personWins(personChangedText, tdChangedText)) kept.add('description');
-      const draftForBlock: IssueDraft = {...d, text, row: {...d.row, title: title === shown ? d.row.title ?? d.title : title}};
-      const fit = fitBody(text, blockFor(draftForBlock, title), this.depViews(t.deps));
-      this.overflowWanted.set(t.tdId, fit.overflow);
-      if (title !== cur.title || fit.body !== normalizeText(cur.body)) {
-        const input: Record<string, unknown> = {id: cur.id};
-        if (title !== cur.title) input.title = title;
-        if (fit.body !== normalizeText(cur.body)) input.body = fit.body;
-        add(t, {field: 'updateIssue', inputType: 'UpdateIssueInput', input, selection: SELECT.issueStamp});
-        next.title = title;
-        next.body = fit.body;
+      // Fields td keeps in labels and the issue state, each merged on its own (a close by one side
+      // and a delete by the other are different fields: both survive).
+      const curView = viewOf({
+        remote: cur,
+        parsed,
+        fallback: snap?.block,
+        tdId: t.tdId,
+        labels: this.scheme,
+        previousLabels: snap?.labels,
+        previousParent: snap?.parentNode,
+        parentTdId: cur.parent ? this.state.tdIdOf(cur.parent.id) : undefined,
+      }).row;
+      const merged: JsonObject = {...d.row};
+      for (const f of ['status', 'closed_at', 'deleted_at', 'priority', 'type']) {
+        const personChanged = Boolean(base) && !sameValue(curView[f], base![f]);
+        const tdChanged = !base || !sameValue(d.row[f], base[f]);
+        if (!personWins(personChanged, tdChanged)) continue;
+        kept.add(f);
+        if (curView[f] === undefined) delete merged[f];
+        else merged[f] = curView[f];
       }
-      // labels, per kind: a kind only a person changed keeps the person's choice
-      const curOwned = (cur.labels?.nodes ?? []).filter((l) => this.scheme.isOwned(l.name));
+      const deleted = Boolean(merged.deleted_at);
+      const closed = merged.status === 'closed';
       const kindOf = (n: string) => this.scheme.classify(n)?.kind;
-      const target = new Set<string>([this.scheme.managed]);
-      for (const kind of ['status', 'priority', 'type'] as const) {
-        const want = d.labels.filter((n) => kindOf(n) === kind).sort();
-        const have = curOwned.map((l) => l.name).filter((n) => kindOf(n) === kind).sort();
-        const was = (snap?.labels ?? []).filter((n) => kindOf(n) === kind).sort();
-        const tdSame = snap && JSON.stringify(want) === JSON.stringify(was);
-        const personMoved = snap && JSON.stringify(have) !== JSON.stringify(was);
-        // A person choosing another value is kept; a label that vanished (deleted) is td's to restore.
-        const keepHave = have.length > 0 && personWins(Boolean(personMoved), !tdSame);
-        if (keepHave) kept.add(kind);
-        for (const n of keepHave ? have : want) target.add(n);
-      }
+      const target = new Set<string>([this.scheme.managed, ...d.labels.filter((n) => this.scheme.isOwned(n))]);
+      const replaceKind = (kind: 'status' | 'priority' | 'type', name: string | undefined) => {
+        for (const n of [...target]) if (kindOf(n) === kind) target.delete(n);
+        if (name) target.add(name);
+      };
+      if (kept.has('priority')) replaceKind('priority', this.scheme.priority(String(merged.priority ?? '')));
+      if (kept.has('type')) replaceKind('type', this.scheme.type(String(merged.type ?? '')));
+      if (kept.has('status') || kept.has('deleted_at')) replaceKind('status', deleted || closed ? undefined : this.scheme.status(String(merged.status ?? '')));
+      await this.remote.ensureLabels([...target]);
+      const curOwned = (cur.labels?.nodes ?? []).filter((l) => this.scheme.isOwned(l.name));
       const toAdd = [...target].filter((n) => !curOwned.some((l) => l.name === n));
       const toRemove = curOwned.filter((l) => !target.has(l.name));
       if (toAdd.length > 0) {
@@ -422,11 +430,8 @@ export class Pusher {
       next.labels = {nodes: [...(cur.labels?.nodes ?? []).filter((l) => !toRemove.includes(l)), ...toAdd.map((n) => ({id: map[n] ?? n, name: n}))]};
       // state
       const curClosedAs = cur.state === 'OPEN' ? 'OPEN' : cur.stateReason === 'NOT_PLANNED' ? 'NOT_PLANNED' : 'COMPLETED';
-      const want = d.state === 'OPEN' ? 'OPEN' : d.stateReason === 'NOT_PLANNED' ? 'NOT_PLANNED' : 'COMPLETED';
-      const baseAs = base ? (base.deleted_at ? 'NOT_PLANNED' : base.status === 'closed' ? 'COMPLETED' : 'OPEN') : undefined;
-      const keepPerson = baseAs !== undefined && personWins(curClosedAs !== baseAs, want !== baseAs);
-      if (keepPerson) for (const k of ['status', 'closed_at', 'deleted_at']) kept.add(k);
-      if (!keepPerson && want !== curClosedAs) {
+      const want = deleted ? 'NOT_PLANNED' : closed ? 'COMPLETED' : 'OPEN';
+      if (want !== curClosedAs) {
         if (cur.state === 'CLOSED') add(t, {field: 'reopenIssue', inputType: 'ReopenIssueInput', input: {issueId: cur.id}, selection: SELECT.issueStamp});
         if (want !== 'OPEN') add(t, {field: 'closeIssue', inputType: 'CloseIssueInput', input: {issueId: cur.id, stateReason: want}, selection: SELECT.issueStamp});
         next.state = want === 'OPEN' ? 'OPEN' : 'CLOSED';
@@ -449,6 +454,24 @@ export class Pusher {
           add(t, {field: 'removeSubIssue', inputType: 'RemoveSubIssueInput', input: {issueId: curParent, subIssueId: cur.id}, selection: SELECT.subIssue});
           next.parent = null;
         }
+      }
+      // The block carries the row as it now stands on GitHub: td's values, except the fields
+      // where a newer change on GitHub was kept (so the block never contradicts the labels).
+      const row: JsonObject = {...merged, title: title === shown ? d.row.title ?? d.title : title};
+      if (kept.has('parent_id')) {
+        if (curView.parent_id === undefined) delete row.parent_id;
+        else row.parent_id = curView.parent_id;
+      }
+      const draftForBlock: IssueDraft = {...d, text, row};
+      const fit = fitBody(text, blockFor(draftForBlock, title), this.depViews(t.deps));
+      this.overflowWanted.set(t.tdId, fit.overflow);
+      if (title !== cur.title || fit.body !== normalizeText(cur.body)) {
+        const input: Record<string, unknown> = {id: cur.id};
+        if (title !== cur.title) input.title = title;
+        if (fit.body !== normalizeText(cur.body)) input.body = fit.body;
+        add(t, {field: 'updateIssue', inputType: 'UpdateIssueInput', input, selection: SELECT.issueStamp});
+        next.title = title;
+        next.body = fit.body;
       }
       after.set(t.tdId, next);
     }
