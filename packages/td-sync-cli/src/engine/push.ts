@@ -5,7 +5,6 @@
  * sync_state and sync_history) together with the backend's staged state.
  */
 import type {PushResult, SyncEvent} from 'td-sync-sdk';
-
 import {orphanBackfill, staleIssueBackfill} from './backfill.js';
 import {callHook} from './hook-calls.js';
 import {buildEvent, localStampLookup, pendingRows} from './pending.js';
