@@ -6,7 +6,7 @@
 import test from 'ava';
 import {Project, diffRows, emulator, fastConfig} from './harness.js';
 
-const STEPS = Number(process.env.TD_GITHUB_CHAOS_STEPS ?? 40);
+const STEPS = Number(process.env.TD_GITHUB_CHAOS_STEPS ?? 60);
 
 for (const seed of [11, 12, 13]) {
   test(`three projects, random work, random sync order (seed ${seed}): identical task state`, async (t) => {

@@ -16,7 +16,13 @@ export {changedKeys};
 export type Entity = 'issues' | 'logs' | 'comments' | 'handoffs' | 'issue_dependencies';
 
 let seq = 0;
-const hex = (n: number) => Array.from({length: n}, () => Math.floor(Math.random() * 16).toString(16)).join('');
+let idState = 0x2545f491;
+/** Deterministic ids (a failing seed replays the same ids). */
+const hex = (n: number) =>
+  Array.from({length: n}, () => {
+    idState = (idState * 1103515245 + 12345) >>> 0;
+    return ((idState >>> 16) & 15).toString(16);
+  }).join('');
 
 export async function emulator(options: Parameters<typeof startGitHubEmulator>[0] = {}): Promise<GitHubEmulator & {repo: string}> {
   const em = await startGitHubEmulator({seed: 1, ...options});
@@ -76,8 +82,9 @@ export class Project {
       sourceAction,
     };
     this.pending.push(e);
-    const data = newData ?? previousData ?? {};
-    this.stampFields(entityType, entityId, previousData && newData ? changedKeys(previousData, newData) : Object.keys(data), e.clientTimestamp);
+    // The fields this write sets: a soft delete or restore sets deleted_at only.
+    const keys = actionType === 'soft_delete' || actionType === 'restore' ? ['deleted_at'] : previousData && newData ? changedKeys(previousData, newData) : Object.keys(newData ?? previousData ?? {});
+    this.stampFields(entityType, entityId, keys, e.clientTimestamp);
     return e;
   }
 
