@@ -4,6 +4,7 @@
  * hard delete), and a sync cycle (push pending -> commit acks; pull pages -> apply -> commit
  * cursor). The real engine is exercised by the e2e test; this keeps the backend's own tests fast.
  */
+import {createHash} from 'node:crypto';
 import * as sdk from 'td-sync-sdk';
 import type {JsonObject, PushResult, SyncEvent} from 'td-sync-sdk';
 import backend, {GitHubBackend, validateConfig} from '../../packages/td-sync-backend-github/src/index.js';
@@ -16,13 +17,9 @@ export {changedKeys};
 export type Entity = 'issues' | 'logs' | 'comments' | 'handoffs' | 'issue_dependencies';
 
 let seq = 0;
-let idState = 0x2545f491;
-/** Deterministic ids (a failing seed replays the same ids). */
-const hex = (n: number) =>
-  Array.from({length: n}, () => {
-    idState = (idState * 1103515245 + 12345) >>> 0;
-    return ((idState >>> 16) & 15).toString(16);
-  }).join('');
+let idCounter = 0;
+/** Deterministic ids (a failing seed replays the same ids), without collisions. */
+const hex = (n: number) => createHash('sha256').update(`td-sync-github-test-${++idCounter}`).digest('hex').slice(0, n);
 
 export async function emulator(options: Parameters<typeof startGitHubEmulator>[0] = {}): Promise<GitHubEmulator & {repo: string}> {
   const em = await startGitHubEmulator({seed: 1, ...options});
