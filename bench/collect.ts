@@ -6,21 +6,7 @@
  */
 import type {SyncEvent} from 'td-sync-sdk';
 import {N, check, engine, memoryBackend, newStore, perSecond, report, target, time} from './lib.js';
-import {buildWorkload} from './workload.js';
-
-const TD_ENTITY: Record<string, string> = {issues: 'issue', logs: 'logs', issue_dependencies: 'dependency'};
-
-/** Journal the workload as td's action_log rows (what `td create/update/log/dep add` write). */
-function journal(db: import('better-sqlite3').Database, events: SyncEvent[]): void {
-  const ins = db.prepare('INSERT INTO action_log (id, session_id, action_type, entity_type, entity_id, previous_data, new_data, timestamp, undone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)');
-  db.transaction(() => {
-    for (const [i, e] of events.entries()) {
-      const p = e.payload;
-      ins.run(`al-${i.toString(16).padStart(8, '0')}`, 'ses_local', e.sourceAction ?? e.actionType, TD_ENTITY[e.entityType]!, e.entityId,
-        p.previousData ? JSON.stringify(p.previousData) : '', JSON.stringify(p.newData), e.clientTimestamp.replace('Z', '.123456789Z'));
-    }
-  })();
-}
+import {buildWorkload, journal} from './workload.js';
 
 export async function collectCase(): Promise<void> {
   const w = buildWorkload(N, 11);

@@ -145,3 +145,75 @@ export const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US
 export function check(errors: string[], what: string, actual: unknown, expected: unknown): void {
   if (actual !== expected) errors.push(`${what}: ${String(actual)}, expected ${String(expected)}`);
 }
+
+// ---- td processes and the td-sync stand-in (separate processes, like real ones) ----
+import {spawn} from 'node:child_process';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+
+export interface ServerInfo {url: string; apiKey: string; projectId: string; stop(): void}
+
+/** The td-sync stand-in in its own process, in-memory database, rate limits out of the way. */
+export async function startServer(): Promise<ServerInfo> {
+  const child = spawn(process.execPath, ['--import=tsx', join(REPO, 'test/td-sync-server/cli.ts'), '--port', '0'], {
+    env: {...process.env, SYNC_RATE_LIMIT_AUTH: '1000000', SYNC_RATE_LIMIT_PUSH: '1000000', SYNC_RATE_LIMIT_PULL: '1000000', SYNC_RATE_LIMIT_OTHER: '1000000'},
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const info = await new Promise<{url: string; apiKey: string; projectId: string}>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`td-sync stand-in exited (${code}) before printing its address`)));
+    child.stdout!.setEncoding('utf8').once('data', (line: string) => resolve(JSON.parse(line)));
+  });
+  process.on('exit', () => child.kill('SIGTERM'));
+  return {...info, stop: () => child.kill('SIGTERM')};
+}
+
+/** An environment of its own (HOME/XDG) for a td child process. */
+export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const home = tempDir('td-bench-home-');
+  mkdirSync(join(home, '.config'), {recursive: true});
+  return {
+    PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'),
+    XDG_CACHE_HOME: join(home, '.cache'), TD_DATA_DIR: join(home, '.local/share/td'), OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1', TZ: 'UTC', ...extra,
+  };
+}
+
+export interface TdRun {code: number; stdout: string; stderr: string; ms: number; maxRssKb?: number}
+
+const PROBE = join(REPO, 'bench/rss-probe.mjs');
+
+/** Run the built td; with `rss`, a preloaded probe records the process's peak RSS (KiB). */
+export function tdRun(cwd: string, args: string[], env: NodeJS.ProcessEnv, options: {rss?: boolean} = {}): Promise<TdRun> {
+  const rssFile = options.rss ? join(tempDir('td-bench-rss-'), 'rss') : undefined;
+  const childEnv = rssFile ? {...env, NODE_OPTIONS: `--import=${PROBE}`, TD_BENCH_RSS_FILE: rssFile} : env;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [TD_BIN, ...args], {cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe']});
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      let maxRssKb: number | undefined;
+      if (rssFile) {
+        try {
+          maxRssKb = Number(readFileSync(rssFile, 'utf8'));
+        } catch {
+          /* the probe did not run */
+        }
+      }
+      resolve({code: code ?? -1, stdout, stderr, ms, maxRssKb});
+    });
+  });
+}
+
+/** A td project (td init) with its own environment. */
+export async function tdProject(extra: Record<string, string> = {}): Promise<{dir: string; env: NodeJS.ProcessEnv}> {
+  const dir = tempDir('td-bench-proj-');
+  const env = isolatedEnv(extra);
+  const r = await tdRun(dir, ['init'], env);
+  if (r.code !== 0) throw new Error(`td init failed: ${r.stdout}${r.stderr}`);
+  return {dir, env};
+}
+
+export {writeFileSync};
