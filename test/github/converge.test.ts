@@ -8,8 +8,8 @@ import {Project, diffRows, emulator, fastConfig} from './harness.js';
 
 const STEPS = Number(process.env.TD_GITHUB_CHAOS_STEPS ?? 60);
 
-for (const seed of [11, 12, 13]) {
-  test(`three projects, random work, random sync order (seed ${seed}): identical task state`, async (t) => {
+for (const [seed, withPerson] of [[11, false], [12, false], [13, false], [21, true], [22, true], [23, true]] as const) {
+  test(`three projects${withPerson ? ' and a person on GitHub' : ''}, random work, random sync order (seed ${seed}): identical task state`, async (t) => {
     const em = await emulator({seed});
     t.teardown(() => em.close());
     let r = seed;
@@ -22,7 +22,7 @@ for (const seed of [11, 12, 13]) {
       const p = team[rnd(3)]!;
       const live = [...p.rows.issues.values()].filter((i) => !i.deleted_at);
       const pick = live[rnd(Math.max(1, live.length))];
-      const op = pick ? rnd(9) : 0;
+      const op = pick ? rnd(withPerson ? 11 : 9) : 0;
       if (op === 0) p.createIssue({title: `task ${step} by ${p.name}`, priority: `P${rnd(5)}`});
       else if (op === 1) p.updateIssue(pick!.id as string, {title: `renamed ${step} by ${p.name}`});
       else if (op === 2) p.updateIssue(pick!.id as string, {priority: `P${rnd(5)}`});
@@ -31,7 +31,22 @@ for (const seed of [11, 12, 13]) {
       else if (op === 5) p.log(pick!.id as string, `log ${step}`);
       else if (op === 6) p.comment(pick!.id as string, `comment ${step}`);
       else if (op === 7) p.updateIssue(pick!.id as string, {description: `text ${step}\nby ${p.name}`});
-      else p.deleteIssue(pick!.id as string);
+      else if (op === 8) p.deleteIssue(pick!.id as string);
+      else {
+        // a person in the GitHub web UI
+        const gh = em.issues('acme/app')[rnd(Math.max(1, em.issues('acme/app').length))];
+        if (gh) {
+          const act = rnd(5);
+          if (act === 0) em.ui.editIssue('acme/app', gh.number, {title: `person title ${step}`});
+          else if (act === 1) em.ui.addComment('acme/app', gh.number, `person comment ${step}`);
+          else if (act === 2) gh.state === 'OPEN' ? em.ui.closeIssue('acme/app', gh.number) : em.ui.reopenIssue('acme/app', gh.number);
+          else if (act === 3) {
+            const old = gh.labels.filter((l) => /^td:p\d$/.test(l));
+            if (old.length) em.ui.removeLabels('acme/app', gh.number, old);
+            em.ui.addLabels('acme/app', gh.number, [`td:p${rnd(5)}`]);
+          } else em.ui.editIssue('acme/app', gh.number, {body: gh.body.replace(/^[^<]*/, `person text ${step}\n\n`)});
+        }
+      }
       if (rnd(3) === 0) await team[rnd(3)]!.sync();
       em.advanceClock(rnd(3000));
     }
