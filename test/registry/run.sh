@@ -5,6 +5,8 @@
 #   plugin    `td plugins install td-sync-backend-github` (TD_DATA_DIR in a temp folder)
 #   init      `td init` + `td sync init --backend github --set repo=... --set baseUrl=...`
 #   sync      `td sync` against the GitHub emulator (test/github-emulator); the issue exists there
+#   third-party  examples/td-sync-backend-jsonl published (SDK as a registry dependency) and
+#             installed with `td plugins install`: a second SDK copy, its typed errors recognised
 #   uninstall `td plugins uninstall td-sync-backend-github`: gone from `td plugins --json`, and
 #             `td sync` then says the backend is unknown and how to install it
 # Each step prints one PASS/FAIL line; the script exits non-zero on the first failure and stops
@@ -200,6 +202,38 @@ if (!it.labels.nodes.some((l) => l.name === "td:p1")) { console.error("labels: "
 pass "$ID pushed: $(node -pe 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); `pushed ${r.pushed}, pulled ${r.pulled}`' "$LOG/sync.json"); issue with td:p1 on acme/registry-e2e"
 
 # ---------------------------------------------------------------------------------------------
+step third-party "publish examples/td-sync-backend-jsonl (SDK from the registry) and td plugins install it"
+# What a stranger does: the example's file: dependency on the SDK becomes a registry range.
+JSONL="$WORK/jsonl-package"
+mkdir -p "$JSONL"
+(cd "$REPO/examples/td-sync-backend-jsonl" && tar --exclude=./node_modules -cf - .) | (cd "$JSONL" && tar -xf -)
+node -e '
+const fs = require("fs");
+const p = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+p.dependencies["td-sync-sdk"] = "^" + process.argv[2];
+fs.writeFileSync(process.argv[1], JSON.stringify(p, null, 2) + "\n");
+' "$JSONL/package.json" "$VERSION"
+(cd "$JSONL" && run "$LOG/jsonl-publish.log" npm publish --registry "$URL") || fail "npm publish td-sync-backend-jsonl" "$LOG/jsonl-publish.log"
+run "$LOG/jsonl-install.log" "$TD" plugins install td-sync-backend-jsonl || fail "td plugins install td-sync-backend-jsonl" "$LOG/jsonl-install.log"
+# The plugin brought its own copy of the SDK (the case the author guide warns about) ...
+[ -f "$TD_DATA_DIR/node_modules/td-sync-sdk/package.json" ] || fail "no td-sync-sdk copy in $TD_DATA_DIR/node_modules"
+# ... and a ConfigError thrown by that copy is still recognised by the CLI (brand, not instanceof).
+"$TD" sync --backend jsonl --json >"$LOG/jsonl-noconfig.json" 2>&1 && fail "td sync --backend jsonl worked without sync.jsonl.file"
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+if (r.error?.code !== "jsonl_file_missing" || !r.error.hint) { console.error(JSON.stringify(r)); process.exit(1); }
+' "$LOG/jsonl-noconfig.json" || fail "the plugin's typed error was not recognised (expected code jsonl_file_missing with a hint)" "$LOG/jsonl-noconfig.json"
+run "$LOG/jsonl-config.log" "$TD" config set sync.jsonl.file "$WORK/team.jsonl" || fail "td config set sync.jsonl.file" "$LOG/jsonl-config.log"
+"$TD" sync --backend jsonl --json >"$LOG/jsonl-sync.json" 2>"$LOG/jsonl-sync.err" || fail "td sync --backend jsonl" "$LOG/jsonl-sync.json" "$LOG/jsonl-sync.err"
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+if (!(r.pushed >= 1) || r.pending !== 0) { console.error(JSON.stringify(r)); process.exit(1); }
+' "$LOG/jsonl-sync.json" || fail "td sync through jsonl did not push the task" "$LOG/jsonl-sync.json"
+grep -q "$ID" "$WORK/team.jsonl" || fail "the task is not in $WORK/team.jsonl"
+run "$LOG/jsonl-uninstall.log" "$TD" plugins uninstall td-sync-backend-jsonl || fail "td plugins uninstall td-sync-backend-jsonl" "$LOG/jsonl-uninstall.log"
+pass "published, installed with a second SDK copy, typed error recognised, task pushed to the shared file, uninstalled"
+
+# ---------------------------------------------------------------------------------------------
 step uninstall "td plugins uninstall td-sync-backend-github; td sync names the missing backend and how to install it"
 run "$LOG/uninstall.log" "$TD" plugins uninstall td-sync-backend-github || fail "td plugins uninstall" "$LOG/uninstall.log"
 "$TD" plugins --json >"$LOG/plugins-after.json" 2>&1 || fail "td plugins --json" "$LOG/plugins-after.json"
@@ -217,4 +251,4 @@ if (!text.includes("td plugins install td-sync-backend-github")) { console.error
 ' "$LOG/sync-after.json" || fail "td sync does not say the backend is unknown and how to install it" "$LOG/sync-after.json" "$LOG/sync-after.err"
 pass "exit $rc, code backend_not_found, hint names td plugins install td-sync-backend-github"
 
-echo "[registry] ALL STEPS PASSED (publish, install, plugin install, init, sync, uninstall)"
+echo "[registry] ALL STEPS PASSED (publish, install, plugin install, init, sync, third-party, uninstall)"
