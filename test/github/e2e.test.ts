@@ -105,3 +105,38 @@ test('kill -9 of td between "issue created on GitHub" and "created recorded": no
   t.is(issues.reduce((n, i) => n + i.comments.length, 0), 1, 'the log was posted once');
   t.deepEqual(issues.map((i) => /<!-- td:begin (td-[0-9a-f]+)/.exec(i.body)?.[1]).sort(), [...ids].sort());
 });
+
+test('two td projects edit one task through GitHub: different fields merge, the same field ends equal; deps and epics travel', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  const a = project(em.url, em.token);
+  const b = project(em.url, em.token);
+  const epic = (await a.run(['create', 'An epic for the login work', '--type', 'epic', '--json'])).json<{id: string}>().id;
+  const id = (await a.run(['create', 'Shared task between projects', '--parent', epic, '--json'])).json<{id: string}>().id;
+  const dep = (await a.run(['create', 'Prerequisite task for the other', '--json'])).json<{id: string}>().id;
+  await a.run(['update', id, '--depends-on', dep]);
+  await a.run(['sync', '--json']);
+  await b.run(['sync', '--json']);
+  // concurrent edits: different fields, then the same field
+  await a.run(['update', id, '--priority', 'P0']);
+  await b.run(['update', id, '--points', '8']);
+  await a.run(['update', id, '--title', 'Title from A']);
+  em.advanceClock(2000);
+  await b.run(['update', id, '--title', 'Title from B']);
+  for (const p of [a, b, a, b]) await p.run(['sync', '--json']);
+  const show = async (p: typeof a) => {
+    const r = (await p.run(['show', id, '--json'])).json<Record<string, any>>();
+    return (r.issue ?? r) as Record<string, unknown>;
+  };
+  const ra = await show(a);
+  const rb = await show(b);
+  for (const k of ['title', 'priority', 'points', 'parent_id', 'status', 'description']) t.deepEqual(ra[k], rb[k], k);
+  t.is(ra.priority, 'P0');
+  t.is(ra.points, 8);
+  t.is(ra.parent_id, epic);
+  const gh = em.issues('acme/app').find((i) => i.body.includes(`<!-- td:begin ${id} -->`))!;
+  t.is(gh.title, ra.title, 'GitHub shows the same title td ended with');
+  t.is(gh.parentNumber, em.issues('acme/app').find((i) => i.body.includes(`<!-- td:begin ${epic} -->`))!.number);
+  const depsB = await b.exec(['dep', 'list', id, '--json']);
+  t.true(depsB.stdout.includes(dep) || (await b.exec(['show', id, '--json'])).stdout.includes(dep), 'B knows the dependency');
+});
