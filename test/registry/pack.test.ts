@@ -19,6 +19,8 @@ interface PackJson {
 }
 
 const PACKAGES = readdirSync(join(REPO, 'packages')).sort();
+/** Fixed mode: every package carries lerna.json's version. */
+const VERSION = (JSON.parse(readFileSync(join(REPO, 'lerna.json'), 'utf8')) as {version: string}).version;
 
 function pack(dir: string): PackJson {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '-w', `packages/${dir}`], {cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
@@ -45,7 +47,7 @@ for (const dir of PACKAGES) {
     const pjson = JSON.parse(readFileSync(join(REPO, 'packages', dir, 'package.json'), 'utf8')) as Record<string, any>;
     const packed = pack(dir);
     const files = packed.files.map((f) => f.path);
-    t.is(packed.version, '0.1.0');
+    t.is(packed.version, VERSION);
     t.is(pjson.license, 'MIT');
     t.deepEqual(pjson.engines, {node: '>=20.19'});
     t.is(pjson.type, 'module');
