@@ -140,3 +140,22 @@ test('two td projects edit one task through GitHub: different fields merge, the 
   const depsB = await b.exec(['dep', 'list', id, '--json']);
   t.true(depsB.stdout.includes(dep) || (await b.exec(['show', id, '--json'])).stdout.includes(dep), 'B knows the dependency');
 });
+
+test('td sync init --backend github --set ... checks access and writes config without the token', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  const p = newProject({GITHUB_TOKEN: em.token});
+  mkdirSync(join(p.dir, 'node_modules'), {recursive: true});
+  symlinkSync(join(REPO, 'packages/td-sync-backend-github'), join(p.dir, 'node_modules/td-sync-backend-github'), 'dir');
+  const bad = await tdAsync(p.dir, ['sync', 'init', '--backend', 'github', '--set', 'repo=acme/missing', '--set', `baseUrl=${em.url}`, '--yes', '--json'], p.env);
+  t.is(bad.code, 1);
+  t.regex(bad.stdout + bad.stderr, /not found/);
+  const ok = await tdAsync(p.dir, ['sync', 'init', '--backend', 'github', '--set', 'repo=acme/app', '--set', `baseUrl=${em.url}`, '--set', 'import=all', '--yes', '--json'], p.env);
+  t.is(ok.code, 0, ok.stdout + ok.stderr);
+  const {readFileSync} = await import('node:fs');
+  const rc = readFileSync(join(p.dir, '.tdrc.json'), 'utf8');
+  t.false(rc.includes(em.token));
+  const config = JSON.parse(rc) as {sync: {backend: string; github: Record<string, unknown>}};
+  t.is(config.sync.backend, 'github');
+  t.like(config.sync.github, {repo: 'acme/app', baseUrl: em.url, import: 'all'});
+});
