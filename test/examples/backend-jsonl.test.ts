@@ -10,7 +10,7 @@ import {appendFileSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import type {BackendDefinition, SyncBackend} from 'td-sync-sdk';
 import {avaConformance, runConformance} from 'td-sync-sdk/testkit';
-import {tempDir, td} from '../helpers/td.js';
+import {tempDir, td, tdAsync} from '../helpers/td.js';
 import {EXAMPLES, importExample, installExample, project, writeConfig} from './helpers.js';
 
 const definition = await importExample<BackendDefinition<{file: string}>>('td-sync-backend-jsonl');
@@ -100,6 +100,30 @@ test('installed into node_modules like a stranger\'s package: td finds it, and t
   t.like((back.issue ?? back) as object, {priority: 'P0'});
   // the file is plain JSON lines, one event each
   for (const line of readFileSync(file, 'utf8').trim().split('\n')) t.is(JSON.parse(line).v, 1);
+});
+
+test('three td processes pushing to the same file at once: the lock keeps every line whole, every event once', async (t) => {
+  const shared = tempDir('td-jsonl-race-');
+  const file = join(shared, 'team.jsonl');
+  const writers = [project(), project(), project()];
+  const reader = project();
+  for (const p of [...writers, reader]) {
+    installExample(p.dir, 'td-sync-backend-jsonl');
+    p.ok(['sync', 'init', '--backend', 'jsonl', '--set', `file=${file}`, '--yes']);
+  }
+  const ids: string[] = [];
+  writers.forEach((p, w) => {
+    for (let i = 0; i < 4; i++) ids.push(p.ok(['create', `writer ${w} task ${i}`, '--json']).json<{id: string}>().id);
+  });
+  const results = await Promise.all(writers.map((p) => tdAsync(p.dir, ['sync', '--push', '--json'], p.env)));
+  for (const r of results) t.is(r.code, 0, r.stdout + r.stderr);
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as {event: {deviceId: string; sessionId: string; clientActionId: number}});
+  const keys = lines.map((l) => `${l.event.deviceId}/${l.event.sessionId}/${l.event.clientActionId}`);
+  t.is(new Set(keys).size, keys.length, 'no event stored twice');
+  t.true(lines.length >= ids.length);
+  reader.ok(['sync']);
+  const listed = reader.ok(['list', '--json']).json<unknown>();
+  for (const id of ids) t.true(JSON.stringify(listed).includes(id), `${id} reached the reader`);
 });
 
 test('td plugins link finds it as an oclif plugin (type link) and validates it', (t) => {
