@@ -21,7 +21,7 @@ function medians(commands: string[][], cwd: string, env: NodeJS.ProcessEnv): num
   if (hasHyperfine()) {
     const out = join(tempDir('td-bench-hf-'), 'hf.json');
     const quote = (a: string) => (/^[\w./:=@-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-    execFileSync('hyperfine', ['-N', '--warmup', '3', '--runs', String(RUNS), '--style', 'none', '--export-json', out, ...commands.map((c) => c.map(quote).join(' '))], {cwd, env, stdio: ['ignore', 'ignore', 'inherit']});
+    execFileSync('hyperfine', ['-N', '--warmup', '3', '--runs', String(RUNS), '--style', 'none', '--export-json', out, ...commands.map((c) => c.map(quote).join(' '))], {cwd, env, stdio: ['ignore', 'ignore', 'pipe']});
     return (JSON.parse(readFileSync(out, 'utf8')).results as Array<{median: number}>).map((r) => r.median * 1000);
   }
   return commands.map((c) => {
