@@ -183,3 +183,21 @@ test('a full scan every reconcileHours heals drift the watermark cannot see', as
   hostNow += 60_000;
   t.deepEqual(await a.pull(), [], 'and the next pull is a watermark pull again');
 });
+
+test('more children than GitHub allows under one parent: the rest keep their parent in the block only', async (t) => {
+  const em = await emulator({limits: {subIssuesPerParent: 2}});
+  t.teardown(() => em.close());
+  const a = new Project(em, 'A', fastConfig(em));
+  const b = new Project(em, 'B', fastConfig(em));
+  const epic = a.createIssue({title: 'Epic', type: 'epic'});
+  for (let i = 0; i < 4; i++) a.createIssue({title: `Child ${i}`, parent_id: epic.id});
+  const r = await a.push();
+  t.deepEqual(r.rejections, []);
+  t.is(a.pending.length, 0);
+  const issues = em.issues('acme/app');
+  t.is(issues.length, 5);
+  t.is(issues.find((i) => i.title === 'Epic')!.subIssueNumbers.length, 2);
+  await b.pull();
+  t.deepEqual([...b.rows.issues.values()].filter((x) => x.parent_id === epic.id).length, 4);
+  t.deepEqual(await a.pull(), []);
+});

@@ -276,9 +276,9 @@ export class Pusher {
       const fitted = ready.map((t) => {
         const shown = shownTitle(t.draft.title);
         const fit = fitBody(t.draft.text, blockFor(t.draft, shown), this.depViews(t.deps));
-        const parentNode = t.draft.parentTdId ? this.state.issueLink(t.draft.parentTdId)?.nodeId : undefined;
+        // No parentIssueId here: a parent GitHub refuses (100 children, depth) would refuse the
+        // whole creation. The parent link follows in the update round, where a refusal is harmless.
         const input: Record<string, unknown> = {repositoryId: repo.id, title: shown, body: fit.body, labelIds: this.labelIds(t.draft.labels)};
-        if (parentNode) input.parentIssueId = parentNode;
         specs.push({field: 'createIssue', inputType: 'CreateIssueInput', input, selection: SELECT.issue});
         return fit;
       });
@@ -477,7 +477,14 @@ export class Pusher {
     }
     const stamps = new Map<string, string>();
     let labelsGone = false;
-    await this.remote.mutate(specs, (i, o) => this.noteOutcome(owner[i]!, specs[i]!, o, stamps, () => (labelsGone = true)));
+    await this.remote.mutate(specs, (i, o) => {
+      this.noteOutcome(owner[i]!, specs[i]!, o, stamps, () => (labelsGone = true));
+      // A refused parent link: GitHub keeps the old parent (td keeps its own in the block).
+      if (!o.ok && (specs[i]!.field === 'addSubIssue' || specs[i]!.field === 'removeSubIssue')) {
+        const n = after.get(owner[i]!.tdId);
+        if (n) n.parent = owner[i]!.current?.parent ?? null;
+      }
+    });
     if (labelsGone) {
       // A person deleted a td label: list again, recreate, and add once more (adding is idempotent).
       this.remote.invalidateLabels();
