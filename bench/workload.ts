@@ -95,15 +95,15 @@ const v = (x: unknown) => (typeof x === 'boolean' ? (x ? 1 : 0) : x);
  * The floor: the same final rows by a minimal loop, one prepared statement per event, one
  * transaction. Knows what each event changes (no diffing, no checks).
  */
-export function applyFloor(db: import('better-sqlite3').Database, events: SyncEvent[]): void {
+export function applyFloor(db: import('better-sqlite3').Database, events: SyncEvent[], perTransaction = events.length): void {
   const stmts = new Map<string, import('better-sqlite3').Statement>();
   const stmt = (s: string) => {
     let p = stmts.get(s);
     if (!p) stmts.set(s, (p = db.prepare(s)));
     return p;
   };
-  db.transaction(() => {
-    for (const e of events) {
+  const tx = db.transaction((slice: SyncEvent[]) => {
+    for (const e of slice) {
       const nd = e.payload.newData as JsonObject;
       if (e.actionType === 'create') {
         const cols = Object.keys(nd);
@@ -114,7 +114,8 @@ export function applyFloor(db: import('better-sqlite3').Database, events: SyncEv
         stmt(`UPDATE issues SET ${changed.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...changed.map((c) => v(nd[c])), e.entityId);
       }
     }
-  })();
+  });
+  for (let i = 0; i < events.length; i += perTransaction) tx(events.slice(i, i + perTransaction));
 }
 
 const TD_ENTITY: Record<string, string> = {issues: 'issue', logs: 'logs', issue_dependencies: 'dependency'};
