@@ -139,3 +139,18 @@ test('an issue deleted on GitHub: td keeps the task, its later changes are refus
   t.truthy(a.rows.issues.get(x.id as string));
   t.is(em.issues('acme/app').length, 0, 'nothing re-created');
 });
+
+test('an issue transferred to another repository is not written to there', async (t) => {
+  const em = await emulator();
+  t.teardown(() => em.close());
+  em.createRepo('acme/other');
+  const a = new Project(em, 'A', fastConfig(em));
+  const x = a.createIssue({title: 'Will move'});
+  await a.sync();
+  em.ui.transferIssue('acme/app', em.issues('acme/app')[0]!.number, 'acme/other');
+  a.updateIssue(x.id as string, {title: 'Changed after the move'});
+  const r = await a.push();
+  t.true(r.rejections.some((j) => j.reason === 'remote_missing'));
+  t.is(em.issues('acme/other')[0]!.title, 'Will move');
+  t.is(em.issues('acme/app').length, 0);
+});

@@ -10,6 +10,7 @@ fragment TdIssue on Issue {
   author { login }
   labels(first: 50) { nodes { id name } }
   parent { id number }
+  repository { nameWithOwner }
 }`;
 
 export const COMMENT_FIELDS = `

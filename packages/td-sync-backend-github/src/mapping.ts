@@ -88,6 +88,7 @@ export interface RemoteIssue {
   author?: {login: string} | null;
   labels?: {nodes: {id: string; name: string}[]} | null;
   parent?: {id: string; number?: number} | null;
+  repository?: {nameWithOwner: string};
 }
 
 export interface ViewInputs {
@@ -203,6 +204,17 @@ export function syntheticActionId(...parts: string[]): number {
 /** The device id pulled GitHub changes carry (never equal to a real td device id by chance). */
 export function remoteDeviceId(target: string): string {
   return sha(`github-remote|${target}`).slice(0, 32);
+}
+
+/**
+ * GitHub times have one-second resolution; a change stamped 12:00:05Z happened somewhere in that
+ * second. Stamp it at the second's end so a same-second local write made before it does not
+ * outrank it in last-writer-wins (push compares with the same rule).
+ */
+export function remoteStamp(githubTime: string): string {
+  const t = Date.parse(githubTime);
+  if (!Number.isFinite(t)) return githubTime;
+  return t % 1000 === 0 ? new Date(t + 999).toISOString() : new Date(t).toISOString();
 }
 
 export function hashText(s: string): string {

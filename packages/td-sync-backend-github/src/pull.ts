@@ -9,7 +9,7 @@ import type {GitHubConfig} from './config.js';
 import {decodeCursor, encodeCursor, maxTime, nextCursor, sinceFor} from './cursor.js';
 import {PULL_PAGE} from './documents.js';
 import type {LabelScheme} from './labels.js';
-import {changedKeys, hashText, importedCommentId, importedIssueId, remoteDeviceId, syntheticActionId, viewOf, type RemoteIssue} from './mapping.js';
+import {changedKeys, hashText, remoteStamp, importedCommentId, importedIssueId, remoteDeviceId, syntheticActionId, viewOf, type RemoteIssue} from './mapping.js';
 import {normalizeText, parseBody, parseComment} from './markers.js';
 import type {Remote, RemoteComment} from './remote.js';
 import type {BackendState, CommentSeen, DeferredDep, IssueSnapshot} from './state.js';
@@ -53,7 +53,7 @@ export class Puller {
       entityType,
       entityId,
       payload: {schemaVersion: 1, newData, previousData},
-      clientTimestamp: stamp,
+      clientTimestamp: remoteStamp(stamp),
       sourceAction: why,
       remoteSeq: stamp,
     };

@@ -13,7 +13,7 @@
 import {unwrapIssue, type BackendContext, type JsonObject, type PushAck, type PushRejection, type PushResult, type RunContext, type SyncEvent} from 'td-sync-sdk';
 import {SELECT, type MutationSpec} from './documents.js';
 import type {LabelScheme} from './labels.js';
-import {blockFor, hashText, issueDraft, sameValue, shownTitle, viewOf, type IssueDraft, type RecordDraft, type RemoteIssue} from './mapping.js';
+import {blockFor, hashText, issueDraft, remoteStamp, sameValue, shownTitle, viewOf, type IssueDraft, type RecordDraft, type RemoteIssue} from './mapping.js';
 import {BODY_LIMIT, fitBody, normalizeText, overflowId, parseBody, parseComment, renderComment, type DepView, type OverflowPart, type RecordKind} from './markers.js';
 import type {AliasOutcome, Remote} from './remote.js';
 import type {BackendState, IssueSnapshot} from './state.js';
@@ -130,6 +130,8 @@ export class Pusher {
         const current = await this.remote.issuesById(linked.map((t) => t.nodeId!));
         for (const t of linked) {
           t.current = current.get(t.nodeId!);
+          const home = t.current?.repository?.nameWithOwner;
+          if (home && home.toLowerCase() !== this.remote.config.repo.toLowerCase()) t.current = undefined; // transferred away
           if (!t.current) {
             // Deleted or transferred on GitHub: keep td's task, stop mirroring it.
             this.reject(t.events, 'remote_missing', `GitHub issue for ${t.tdId} no longer exists (deleted or transferred)`, false);
@@ -368,7 +370,7 @@ export class Pusher {
       // last-writer-wins by time), so td and GitHub agree; a person's newer value then reaches td
       // on pull as an update, where the engine's conflict detection and onConflict see it.
       const lastStamp = Date.parse(t.events[t.events.length - 1]?.clientTimestamp ?? '');
-      const remoteNewer = Number.isFinite(lastStamp) && Date.parse(cur.updatedAt) > lastStamp;
+      const remoteNewer = Number.isFinite(lastStamp) && Date.parse(remoteStamp(cur.updatedAt)) > lastStamp;
       const personWins = (personChanged: boolean, tdChanged: boolean) => personChanged && (!tdChanged || remoteNewer);
       // title
       const shown = shownTitle(d.title);
