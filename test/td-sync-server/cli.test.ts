@@ -1,13 +1,25 @@
-/** `npm run stand-in:td-sync`: one JSON line on stdout, a usable key and project, state kept in --data. */
+/**
+ * The stand-in CLI (what `npm run stand-in:td-sync` runs: node --import=tsx test/td-sync-server/cli.ts):
+ * one JSON line on stdout, a usable key and project, state kept in --data. Spawned directly, not
+ * through npm, so the test can end exactly the process it started.
+ */
 import test from 'ava';
 import {spawn} from 'node:child_process';
-import {existsSync, mkdtempSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {call, pushBody, wireEvent} from './call.js';
 
+const started: Array<{kill(): void; exitCode: number | null}> = [];
+test.after.always(() => {
+  for (const c of started) if (c.exitCode === null) c.kill();
+});
+
 function start(data: string): Promise<{info: {url: string; apiKey: string; projectId: string}; stop(): Promise<number | null>; lines: string[]}> {
-  const child = spawn('npm', ['run', '-s', 'stand-in:td-sync', '--', '--port', '0', '--data', data], {cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe']});
+  const script = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')).scripts['stand-in:td-sync'] as string;
+  const [, ...nodeArgs] = script.split(' '); // "node --import=tsx test/td-sync-server/cli.ts"
+  const child = spawn(process.execPath, [...nodeArgs, '--port', '0', '--data', data], {cwd: process.cwd(), stdio: ['ignore', 'pipe', 'ignore']});
+  started.push(child);
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
     let out = '';
