@@ -154,7 +154,9 @@ export interface ServerInfo {url: string; apiKey: string; projectId: string; sto
 
 /** The td-sync stand-in in its own process, in-memory database, rate limits out of the way. */
 export async function startServer(): Promise<ServerInfo> {
-  const child = spawn(process.execPath, ['--import=tsx', join(REPO, 'test/td-sync-server/cli.ts'), '--port', '0'], {
+  // BENCH_SERVER_PROF=<dir>: CPU profile of the stand-in too (written when it exits)
+  const prof = process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import=tsx', join(REPO, 'test/td-sync-server/cli.ts'), '--port', '0'], {
     env: {...process.env, SYNC_RATE_LIMIT_AUTH: '1000000', SYNC_RATE_LIMIT_PUSH: '1000000', SYNC_RATE_LIMIT_PULL: '1000000', SYNC_RATE_LIMIT_OTHER: '1000000'},
     stdio: ['ignore', 'pipe', 'inherit'],
   });
