@@ -253,19 +253,16 @@ export class ServerStore {
   }
 
   existingSeq(projectId: string, deviceId: string, sessionId: string, clientActionId: number): number | undefined {
-    const r = this.db
-      .prepare('SELECT server_seq FROM events WHERE project_id = ? AND device_id = ? AND session_id = ? AND client_action_id = ?')
+    const r = this.q('SELECT server_seq FROM events WHERE project_id = ? AND device_id = ? AND session_id = ? AND client_action_id = ?')
       .get(projectId, deviceId, sessionId, clientActionId) as {server_seq: number} | undefined;
     return r?.server_seq;
   }
 
   appendEvent(projectId: string, e: Omit<EventRow, 'server_seq' | 'server_timestamp'>): number {
     const seq = this.head(projectId) + 1;
-    this.db
-      .prepare(
-        'INSERT INTO events (project_id, server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
-      )
-      .run(projectId, seq, e.device_id, e.session_id, e.client_action_id, e.action_type, e.entity_type, e.entity_id, e.payload, e.client_timestamp, nowIso());
+    this.q(
+      'INSERT INTO events (project_id, server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+    ).run(projectId, seq, e.device_id, e.session_id, e.client_action_id, e.action_type, e.entity_type, e.entity_id, e.payload, e.client_timestamp, nowIso());
     this.heads.set(projectId, seq);
     return seq;
   }
