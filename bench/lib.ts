@@ -9,6 +9,7 @@ import {join, dirname} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {createSyncHooks, defineBackend, type BackendDefinition, type PullResult, type PushResult, type SyncEvent} from 'td-sync-sdk';
 import type {ResolvedTarget} from '../packages/td-sync-cli/src/engine/api.js';
+import type {Store} from '../packages/td-sync-cli/src/store/index.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_DIST = join(REPO, 'packages/td-sync-cli/dist');
@@ -31,7 +32,7 @@ process.on('exit', () => {
 });
 
 /** A fresh td project (td v38 schema) in a temp dir. */
-export function newStore(): InstanceType<typeof storeMod.Store> {
+export function newStore(): Store {
   const root = tempDir();
   return storeMod.Store.init(root).store;
 }
