@@ -5,12 +5,11 @@
  * nothing pending, a second project pulls the same tasks, and the remote holds everything once.
  * TD_SOAK=1 repeats the mixed runs with more seeds and more work.
  */
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {REQUEST_FAULTS, FIELD_FAULTS} from '../github-emulator/faults.js';
 import type {Fault} from '../td-sync-server/faults.js';
 import {count, divergence, duplicates, pick, randomOp, remoteFor, rng, settle, syncJson, type Proj, type Remote} from './lib.js';
 
-type ExecutionContext = Parameters<Parameters<typeof test>[1]>[0];
 
 /** A run under faults ends cleanly: 0, or 1 with a coded JSON error. Returns whether it completed. */
 function clean(t: ExecutionContext, label: string, r: Awaited<ReturnType<typeof syncJson>>): boolean {
