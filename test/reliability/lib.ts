@@ -174,9 +174,8 @@ export async function httpRemote(options: Parameters<typeof startTdSyncServer>[0
       return counts;
     },
     progress: () => s.requests.length,
-    server: s,
     close: () => s.close(),
-  } as Remote;
+  };
 }
 
 /** Link the workspace's github backend into the project's node_modules (as `npm install` would). */
