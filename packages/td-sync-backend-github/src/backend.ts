@@ -3,7 +3,7 @@
  * creating the backend costs nothing until td actually syncs.
  */
 import {isSyncError, type BackendCapabilities, type BackendContext, type BackendStatus, type PullRequest, type PullResult, type PushResult, type RunContext, type SyncBackend, type SyncEvent} from 'td-sync-sdk';
-import {resolveToken, type TokenSource} from './auth.js';
+import {hostOf, resolveToken, type TokenSource} from './auth.js';
 import {GitHubGraphQL} from './client.js';
 import {remoteId, type GitHubConfig} from './config.js';
 import {RATE_LIMIT, VIEWER_AND_REPO} from './documents.js';
@@ -51,10 +51,24 @@ export class GitHubBackend implements SyncBackend {
     this.run = {target: ctx.target, backend: 'github', dryRun: false};
   }
 
+  /**
+   * GITHUB_TOKEN / GH_TOKEN are the user's github.com tokens; a project config (cloned with the
+   * repository) that points sync.github.baseUrl elsewhere would carry them to that host. Say so,
+   * naming the host, unless the user named it in GH_HOST (gh's own convention). `gh auth token`
+   * is already scoped to the host by gh.
+   */
+  private warnForeignHost(source: TokenSource): void {
+    if (source === 'gh auth token') return;
+    const host = hostOf(this.config.baseUrl);
+    if (host === 'github.com' || this.ctx.credentials.env('GH_HOST') === host) return;
+    this.ctx.logger.warn(`sending your ${source} to ${host} (sync.github.baseUrl), not github.com; remove sync.github.baseUrl if you did not set it, or export GH_HOST=${host} to trust that host`);
+  }
+
   private remote(): Promise<Remote> {
     this.remotePromise ??= (async () => {
       const {token, source} = await resolveToken(this.ctx.credentials, this.config.baseUrl, this.options.ghToken);
       this.tokenSource = source;
+      this.warnForeignHost(source);
       const pacer = new Pacer({
         spacingMs: this.config.writeSpacingMs,
         perMinute: this.config.createsPerMinute,

@@ -25,8 +25,12 @@ export interface ResolvedAuth {
   file?: Partial<AuthFile>;
 }
 
-/** TD_AUTH_KEY > auth.json api_key. Every key found is registered for redaction. */
-export async function resolveAuth(credentials: CredentialStore): Promise<ResolvedAuth> {
+/**
+ * TD_AUTH_KEY > auth.json api_key. Every key found is registered for redaction. With `forUrl`
+ * (the server this run talks to), the saved key is scoped to the server it was issued by: a
+ * project config naming another host must not carry the user's key there unseen.
+ */
+export async function resolveAuth(credentials: CredentialStore, forUrl?: string): Promise<ResolvedAuth> {
   const file = (await credentials.readFile(AUTH_FILE)) as Partial<AuthFile> | undefined;
   const envKey = credentials.env('TD_AUTH_KEY');
   if (file?.api_key) credentials.redact(file.api_key);
@@ -34,8 +38,27 @@ export async function resolveAuth(credentials: CredentialStore): Promise<Resolve
     credentials.redact(envKey);
     return {apiKey: envKey, source: 'env', file};
   }
-  if (file?.api_key) return {apiKey: file.api_key, source: 'file', file};
+  if (file?.api_key) {
+    const savedFor = hostOf(file.server_url);
+    const wanted = hostOf(forUrl);
+    if (savedFor && wanted && savedFor !== wanted) {
+      throw new AuthError(`the td-sync key saved by "td auth login" is for ${savedFor}, but this project syncs with ${wanted} (sync.http.url); td will not send it to another host`, {
+        code: 'auth_host_mismatch',
+        hint: `if you trust ${wanted}, run "td auth login --server ${forUrl}" or export TD_AUTH_KEY for it; otherwise fix sync.http.url`,
+      });
+    }
+    return {apiKey: file.api_key, source: 'file', file};
+  }
   return {source: 'none', file};
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }
 
 /** 16 random bytes as 32 lowercase hex: td's device id format. */

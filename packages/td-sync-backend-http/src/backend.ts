@@ -93,7 +93,7 @@ export class HttpBackend implements SyncBackend {
   }
 
   private resolvedAuth(): Promise<ResolvedAuth> {
-    return (this.auth ??= resolveAuth(this.context.credentials));
+    return (this.auth ??= resolveAuth(this.context.credentials, this.config.url));
   }
 
   /**
