@@ -78,18 +78,17 @@ test('bad options fail at apply time with a message naming the option', async (t
 });
 
 /**
- * Through the real GitHub backend and the emulator. The backend currently attaches only labels
- * under its own prefix (`td:`) and drops other names a mapEvent draft carries (see the example's
- * README): this checks that the plugin's drafts push cleanly and leave td's labels and a person's
- * labels as they were. When the backend attaches existing repository labels named by a draft,
- * extend this test to expect "priority: high" on the issue.
+ * Through the real GitHub backend and the emulator: the backend attaches a draft's labels outside
+ * its `td:` prefix when the repository already has them (never creating one), and takes one off
+ * again only when td attached it; a person's labels stay.
  */
-test('through the GitHub backend and the emulator: drafts with a team label push cleanly; td labels and a person\'s label are intact', async (t) => {
+test('through the GitHub backend and the emulator: the team label lands on the issue, follows the priority, and a person\'s labels stay', async (t) => {
   const em = await startGitHubEmulator({seed: 7});
   t.teardown(() => em.close());
   em.createRepo('acme/app');
   em.ui.createLabel('acme/app', {name: 'priority: high', color: 'd93f0b'});
-  const hooks = await hooksWith({labels: {P0: 'priority: urgent', P1: 'priority: high'}});
+  em.ui.createLabel('acme/app', {name: 'priority: low', color: 'c2e0c6'});
+  const hooks = await hooksWith({labels: {P0: 'priority: urgent', P1: 'priority: high', P3: 'priority: low'}});
   const seen: JsonObject[] = [];
   hooks.mapEvent.tapPromise('spy', async (d) => (seen.push(d), d));
   const {context} = createTestContext({env: {GITHUB_TOKEN: em.token}, hooks, target: 'github:acme/app'});
@@ -103,17 +102,38 @@ test('through the GitHub backend and the emulator: drafts with a team label push
   t.true((seen[0]!.labels as string[]).includes('priority: high'), 'the backend called mapEvent and got the plugin\'s draft');
   const [issue] = em.issues('acme/app');
   t.truthy(issue);
-  for (const l of ['td:managed', 'td:open', 'td:p1', 'td:bug']) t.true(issue!.labels.includes(l), `${l} in ${issue!.labels.join(', ')}`);
-  t.false(em.labels('acme/app').some((l) => l.name === 'priority: urgent'), 'td creates no label outside its prefix');
+  for (const l of ['td:managed', 'td:open', 'td:p1', 'td:bug', 'priority: high']) t.true(issue!.labels.includes(l), `${l} in ${issue!.labels.join(', ')}`);
 
+  // P0: its team label does not exist in the repository, so td neither creates nor attaches it;
+  // "priority: high" was attached by td and the draft dropped it, so td takes it off.
   em.ui.addLabels('acme/app', issue!.number, ['needs-design']);
-  const next = {...row, title: 'Checkout page times out under load', priority: 'P0', updated_at: new Date().toISOString()};
-  const updated = await backend.push([issueEvent(context.deviceId, context.sessionId, next, row)]);
+  const p0 = {...row, title: 'Checkout page times out under load', priority: 'P0', updated_at: new Date().toISOString()};
+  const updated = await backend.push([issueEvent(context.deviceId, context.sessionId, p0, row)]);
   t.deepEqual(updated.rejections, []);
   const [after] = em.issues('acme/app');
   t.is(after!.title, 'Checkout page times out under load');
   t.true(after!.labels.includes('needs-design'), 'a person\'s label is never taken off');
   t.true(after!.labels.includes('td:p0'));
   t.false(after!.labels.includes('td:p1'));
+  t.false(after!.labels.includes('priority: high'), 'td took off the team label it had attached');
+  t.false(after!.labels.includes('priority: urgent'));
+  t.false(em.labels('acme/app').some((l) => l.name === 'priority: urgent'), 'td creates no label outside its prefix');
+
+  // A person puts "priority: high" on by hand; td moves to P3: "priority: low" joins, the person's label stays.
+  em.ui.addLabels('acme/app', issue!.number, ['priority: high']);
+  const p3 = {...p0, priority: 'P3', updated_at: new Date().toISOString()};
+  t.deepEqual((await backend.push([issueEvent(context.deviceId, context.sessionId, p3, p0)])).rejections, []);
+  const [third] = em.issues('acme/app');
+  t.true(third!.labels.includes('priority: high'), 'a label a person added is never removed, even one the plugin knows');
+  t.true(third!.labels.includes('priority: low'));
+  t.true(third!.labels.includes('needs-design'));
+
+  // The person takes td's "priority: low" off: td respects that on the next push of the same priority.
+  em.ui.removeLabels('acme/app', issue!.number, ['priority: low']);
+  const p3b = {...p3, title: 'Checkout page times out under heavy load', updated_at: new Date().toISOString()};
+  t.deepEqual((await backend.push([issueEvent(context.deviceId, context.sessionId, p3b, p3)])).rejections, []);
+  const [fourth] = em.issues('acme/app');
+  t.false(fourth!.labels.includes('priority: low'), 'td does not put back a label a person took off');
+  t.true(fourth!.labels.includes('priority: high'));
   await backend.close?.();
 });

@@ -43,6 +43,8 @@ export class Pusher {
   private readonly acks: PushAck[] = [];
   private readonly rejections: PushRejection[] = [];
   private readonly snaps = new Map<string, IssueSnapshot>();
+  /** Ids of the existing non-td labels the drafts of this push name (see Remote.existingTeamLabels). */
+  private teamIds: Record<string, string> = {};
 
   constructor(
     private readonly ctx: BackendContext,
@@ -122,9 +124,12 @@ export class Pusher {
     }
 
     if (targets.size > 0) {
-      // Only td-owned labels are managed (a plugin adding other names in mapEvent cannot make td own them).
+      // td-owned labels are created when missing; other names a mapEvent tap adds are looked up below.
       const labelNames = [...targets.values()].flatMap((t) => t.draft.labels).filter((n) => this.scheme.isOwned(n));
       await this.remote.ensureLabels(labelNames);
+      // Labels outside the prefix (a mapEvent tap's team labels) are attached when the repository
+      // already has them; td never creates them.
+      this.teamIds = await this.remote.existingTeamLabels([...targets.values()].flatMap((t) => t.draft.labels).filter((n) => !this.scheme.isOwned(n)));
       const linked = [...targets.values()].filter((t) => t.nodeId);
       if (linked.length > 0) {
         const current = await this.remote.issuesById(linked.map((t) => t.nodeId!));
@@ -266,6 +271,11 @@ export class Pusher {
     return names.map((n) => map[n]).filter((x): x is string => Boolean(x));
   }
 
+  /** The draft's non-td labels that exist in the repository (the only ones td may attach). */
+  private teamLabels(d: IssueDraft): string[] {
+    return [...new Set(d.labels.filter((n) => !this.scheme.isOwned(n) && this.teamIds[n]))];
+  }
+
   private async createIssues(list: Target[]): Promise<void> {
     const repo = await this.remote.repo();
     let pending = list;
@@ -280,7 +290,7 @@ export class Pusher {
         const fit = fitBody(t.draft.text, blockFor(t.draft, shown), this.depViews(t.deps));
         // No parentIssueId here: a parent GitHub refuses (100 children, depth) would refuse the
         // whole creation. The parent link follows in the update round, where a refusal is harmless.
-        const input: Record<string, unknown> = {repositoryId: repo.id, title: shown, body: fit.body, labelIds: this.labelIds(t.draft.labels)};
+        const input: Record<string, unknown> = {repositoryId: repo.id, title: shown, body: fit.body, labelIds: [...this.labelIds(t.draft.labels), ...this.teamLabels(t.draft).map((n) => this.teamIds[n]!)]};
         specs.push({field: 'createIssue', inputType: 'CreateIssueInput', input, selection: SELECT.issue});
         return fit;
       });
@@ -292,6 +302,7 @@ export class Pusher {
         const issue = (o.data as {issue?: RemoteIssue} | undefined)?.issue;
         if (o.ok && issue) {
           this.state.linkIssue(t.tdId, {nodeId: issue.id, number: issue.number});
+          this.state.setAttached(t.tdId, this.teamLabels(t.draft));
           t.nodeId = issue.id;
           t.current = issue;
           this.remember(t, issue, fitted[i]!.overflow.length > 0 ? fitted[i]!.overflow : []);
@@ -306,6 +317,9 @@ export class Pusher {
   }
 
   private readonly overflowWanted = new Map<string, OverflowPart[]>();
+
+  /** Per td issue: the non-td labels td will have attached after this update, and the ones it adds now. */
+  private readonly attachPlan = new Map<string, {names: string[]; added: string[]}>();
 
   /** Fields where GitHub keeps a person's newer value (td's snapshot keeps the old one, so pull brings it in). */
   private readonly keptPerson = new Map<string, Set<string>>();
@@ -422,14 +436,29 @@ export class Pusher {
       const curOwned = (cur.labels?.nodes ?? []).filter((l) => this.scheme.isOwned(l.name));
       const toAdd = [...target].filter((n) => !curOwned.some((l) => l.name === n));
       const toRemove = curOwned.filter((l) => !target.has(l.name));
-      if (toAdd.length > 0) {
-        add(t, {field: 'addLabelsToLabelable', inputType: 'AddLabelsToLabelableInput', input: {labelableId: cur.id, labelIds: this.labelIds(toAdd)}, selection: SELECT.labelable});
+      // Non-td labels: add what the draft names and the issue lacks, unless td attached it before
+      // and a person took it off since; take off only what td attached and the draft dropped.
+      const curNames = new Set((cur.labels?.nodes ?? []).map((l) => l.name));
+      const attached = this.state.attached(t.tdId);
+      const draftTeam = new Set(d.labels.filter((n) => !this.scheme.isOwned(n)));
+      const teamAdd = this.teamLabels(d).filter((n) => !curNames.has(n) && !attached.includes(n));
+      const teamRemove = (cur.labels?.nodes ?? []).filter((l) => !this.scheme.isOwned(l.name) && attached.includes(l.name) && !draftTeam.has(l.name));
+      this.attachPlan.set(t.tdId, {names: [...attached.filter((n) => draftTeam.has(n)), ...teamAdd], added: teamAdd});
+      if (toAdd.length + teamAdd.length > 0) {
+        const labelIds = [...this.labelIds(toAdd), ...teamAdd.map((n) => this.teamIds[n]!)];
+        add(t, {field: 'addLabelsToLabelable', inputType: 'AddLabelsToLabelableInput', input: {labelableId: cur.id, labelIds}, selection: SELECT.labelable});
       }
-      if (toRemove.length > 0) {
-        add(t, {field: 'removeLabelsFromLabelable', inputType: 'RemoveLabelsFromLabelableInput', input: {labelableId: cur.id, labelIds: toRemove.map((l) => l.id)}, selection: SELECT.labelable});
+      if (toRemove.length + teamRemove.length > 0) {
+        add(t, {field: 'removeLabelsFromLabelable', inputType: 'RemoveLabelsFromLabelableInput', input: {labelableId: cur.id, labelIds: [...toRemove, ...teamRemove].map((l) => l.id)}, selection: SELECT.labelable});
       }
       const map = this.state.labels();
-      next.labels = {nodes: [...(cur.labels?.nodes ?? []).filter((l) => !toRemove.includes(l)), ...toAdd.map((n) => ({id: map[n] ?? n, name: n}))]};
+      next.labels = {
+        nodes: [
+          ...(cur.labels?.nodes ?? []).filter((l) => !toRemove.includes(l) && !teamRemove.includes(l)),
+          ...toAdd.map((n) => ({id: map[n] ?? n, name: n})),
+          ...teamAdd.map((n) => ({id: this.teamIds[n]!, name: n})),
+        ],
+      };
       // state
       const curClosedAs = cur.state === 'OPEN' ? 'OPEN' : cur.stateReason === 'NOT_PLANNED' ? 'NOT_PLANNED' : 'COMPLETED';
       const want = deleted ? 'NOT_PLANNED' : closed ? 'COMPLETED' : 'OPEN';
@@ -492,7 +521,16 @@ export class Pusher {
       this.remote.invalidateLabels();
       const retry = specs.map((s, i) => ({s, t: owner[i]!})).filter(({s, t}) => s.field === 'addLabelsToLabelable' && t.failed?.includes('label'));
       const names = retry.flatMap(({t}) => t.draft.labels);
-      await this.remote.ensureLabels(names);
+      await this.remote.ensureLabels(names.filter((n) => this.scheme.isOwned(n)));
+      // A team label may be the one deleted: forget its id, leave it off this time, and ask again next run.
+      const teamNames = [...new Set(retry.flatMap(({t}) => this.attachPlan.get(t.tdId)?.added ?? []))];
+      this.remote.forgetTeamLabels(teamNames);
+      for (const {t} of retry) {
+        const plan = this.attachPlan.get(t.tdId);
+        if (plan) this.attachPlan.set(t.tdId, {names: plan.names.filter((n) => !plan.added.includes(n)), added: []});
+        const n = after.get(t.tdId)!;
+        n.labels = {nodes: n.labels!.nodes.filter((l) => this.scheme.isOwned(l.name) || !teamNames.includes(l.name))};
+      }
       const specs2 = retry.map(({s, t}) => {
         t.failed = undefined;
         const want = after.get(t.tdId)!.labels!.nodes.map((l) => l.name).filter((n) => this.scheme.isOwned(n));
@@ -508,6 +546,8 @@ export class Pusher {
     }
     for (const t of list) {
       if (t.failed) continue;
+      const plan = this.attachPlan.get(t.tdId);
+      if (plan) this.state.setAttached(t.tdId, plan.names);
       const next = after.get(t.tdId)!;
       next.updatedAt = stamps.get(t.tdId) ?? next.updatedAt;
       t.current = next;

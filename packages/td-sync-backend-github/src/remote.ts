@@ -30,6 +30,8 @@ const TOO_QUICK = /submitted too quickly|secondary rate limit|abuse/i;
 export class Remote {
   viewer: string | undefined;
   private labelMap: Record<string, string> | undefined;
+  private teamMap: Record<string, string> | undefined;
+  private readonly teamMissing = new Set<string>();
 
   constructor(
     readonly client: GitHubGraphQL,
@@ -101,6 +103,40 @@ export class Remote {
       for (const l of data.repository?.labels?.nodes ?? []) if (l.name === this.scheme.managed) out[l.name] = l.id;
     }
     return out;
+  }
+
+  /**
+   * Ids of labels outside td's prefix that a draft names and that already exist in the
+   * repository. Never creates one: a team's labels are the team's. Each name is looked up once
+   * (found ones cached in state; missing ones remembered for this run only, so a label a person
+   * creates later is found on a later run).
+   */
+  async existingTeamLabels(names: readonly string[]): Promise<Record<string, string>> {
+    this.teamMap ??= this.state.teamLabels();
+    const out: Record<string, string> = {};
+    let grew = false;
+    for (const name of new Set(names)) {
+      if (this.scheme.isOwned(name)) continue;
+      if (!this.teamMap[name] && !this.teamMissing.has(name)) {
+        const data: {repository: {labels: {nodes: {id: string; name: string}[]} | null} | null} =
+          await this.client.query(LABELS, {owner: this.config.owner, name: this.config.name, query: name, after: null});
+        const hit = (data.repository?.labels?.nodes ?? []).find((l) => l.name.toLowerCase() === name.toLowerCase());
+        if (hit) {
+          this.teamMap[name] = hit.id;
+          grew = true;
+        } else this.teamMissing.add(name);
+      }
+      if (this.teamMap[name]) out[name] = this.teamMap[name]!;
+    }
+    if (grew) this.state.setTeamLabels(this.teamMap);
+    return out;
+  }
+
+  /** Forget a cached team label id (it was deleted on GitHub): the next lookup asks again. */
+  forgetTeamLabels(names: readonly string[]): void {
+    this.teamMap ??= this.state.teamLabels();
+    for (const n of names) delete this.teamMap[n];
+    this.state.setTeamLabels(this.teamMap);
   }
 
   /** Forget cached label ids (a person deleted a label): the next ensure re-lists and recreates. */

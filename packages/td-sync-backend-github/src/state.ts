@@ -5,6 +5,8 @@
  *
  *   repo                     {id, nameWithOwner}                      the repository node
  *   labels                   {name: id}                               td-owned label ids (cache)
+ *   labels:team              {name: id}                               existing non-td labels a draft named (cache)
+ *   attached:<tdId>          [name]                                   non-td labels td itself put on the issue
  *   issue:<tdId>             {nodeId, number}                         td issue -> GitHub issue
  *   node:<nodeId>            tdId                                     GitHub issue -> td issue
  *   snap:<nodeId>            IssueSnapshot                            last state this target saw
@@ -137,6 +139,24 @@ export class BackendState {
 
   setLabels(map: Record<string, string>): void {
     this.raw.set('labels', map);
+  }
+
+  teamLabels(): Record<string, string> {
+    return this.raw.get<Record<string, string>>('labels:team') ?? {};
+  }
+
+  setTeamLabels(map: Record<string, string>): void {
+    this.raw.set('labels:team', map);
+  }
+
+  /** Non-td labels td attached to this issue (only these may td take off again). */
+  attached(tdId: string): string[] {
+    return this.raw.get<string[]>(`attached:${tdId}`) ?? [];
+  }
+
+  setAttached(tdId: string, names: string[]): void {
+    if (names.length === 0 && this.raw.get(`attached:${tdId}`) === undefined) return;
+    this.raw.set(`attached:${tdId}`, [...new Set(names)].sort());
   }
 
   repo(): {id: string; nameWithOwner: string} | undefined {
