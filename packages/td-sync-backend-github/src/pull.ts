@@ -94,6 +94,13 @@ export class Puller {
       else still.push(d);
     }
     if (still.length !== this.state.deferredDeps().length || deferred.length !== still.length) this.state.stageDeferredDeps(still);
+    // A person's changes td's newer push overwrote: the engine decides them (onConflict).
+    if (!cursor.a) {
+      for (const {tdId, change} of this.state.overridden()) {
+        out.issues.push(this.event('update', 'issues', tdId, {...change.previous, ...change.fields}, change.previous, change.at, 'update_overwritten'));
+        this.state.dropOverridden(tdId);
+      }
+    }
     const events: SyncEvent[] = [];
     for (const e of [...out.issues, ...out.deps, ...out.records]) {
       const mapped = await this.ctx.hooks.mapRemote.promise(e, this.origin.get(e) ?? null, this.run);

@@ -13,6 +13,7 @@
 import {unwrapIssue, type BackendContext, type JsonObject, type PushAck, type PushRejection, type PushResult, type RunContext, type SyncEvent} from 'td-sync-sdk';
 import {SELECT, type MutationSpec} from './documents.js';
 import type {LabelScheme} from './labels.js';
+import type {OverriddenChange} from './state.js';
 import {blockFor, hashText, issueDraft, remoteStamp, sameValue, shownTitle, viewOf, type IssueDraft, type RecordDraft, type RemoteIssue} from './mapping.js';
 import {BODY_LIMIT, fitBody, normalizeText, overflowId, parseBody, parseComment, renderComment, type DepView, type OverflowPart, type RecordKind} from './markers.js';
 import type {AliasOutcome, Remote} from './remote.js';
@@ -319,6 +320,8 @@ export class Pusher {
   private readonly overflowWanted = new Map<string, OverflowPart[]>();
 
   /** Per td issue: the non-td labels td will have attached after this update, and the ones it adds now. */
+  private readonly overriddenPerson = new Map<string, OverriddenChange>();
+
   private readonly attachPlan = new Map<string, {names: string[]; added: string[]}>();
 
   /** Fields where GitHub keeps a person's newer value (td's snapshot keeps the old one, so pull brings it in). */
@@ -392,6 +395,10 @@ export class Pusher {
       const personChangedTitle = Boolean(snap) && normalizeText(cur.title) !== snap!.title;
       const title = personWins(personChangedTitle, tdChangedTitle) ? normalizeText(cur.title) : shown;
       if (title !== shown) kept.add('title');
+      // A person's change td's newer one overwrites here: handed to the engine on the next pull
+      // (see BackendState.overridden) so onConflict sees it, as it sees a person's newer change.
+      const overridden: JsonObject = {};
+      if (base && personChangedTitle && tdChangedTitle && !remoteNewer) overridden.title = normalizeText(cur.title);
       // text outside the block
       const parsed = parseBody(cur.body);
       const tdChangedText = !base || normalizeText(d.text) !== String(base.description ?? '');
@@ -400,6 +407,7 @@ export class Pusher {
       const personChangedText = Boolean(base) && personText !== String(base!.description ?? '');
       const text = personWins(personChangedText, tdChangedText) ? personText : d.text;
       if (personWins(personChangedText, tdChangedText)) kept.add('description');
+      else if (personChangedText && tdChangedText) overridden.description = personText;
       // Fields td keeps in labels and the issue state, each merged on its own (a close by one side
       // and a delete by the other are different fields: both survive).
       const curView = viewOf({
@@ -416,6 +424,7 @@ export class Pusher {
       for (const f of ['status', 'closed_at', 'deleted_at', 'priority', 'type']) {
         const personChanged = Boolean(base) && !sameValue(curView[f], base![f]);
         const tdChanged = !base || !sameValue(d.row[f], base[f]);
+        if (personChanged && tdChanged && !personWins(personChanged, tdChanged) && !sameValue(curView[f], d.row[f])) overridden[f] = curView[f] ?? null;
         if (!personWins(personChanged, tdChanged)) continue;
         kept.add(f);
         if (curView[f] === undefined) delete merged[f];
@@ -505,6 +514,7 @@ export class Pusher {
         next.body = fit.body;
       }
       after.set(t.tdId, next);
+      if (base && Object.keys(overridden).length > 0) this.overriddenPerson.set(t.tdId, {at: cur.updatedAt, fields: overridden, previous: base});
     }
     const stamps = new Map<string, string>();
     let labelsGone = false;
@@ -548,6 +558,8 @@ export class Pusher {
       if (t.failed) continue;
       const plan = this.attachPlan.get(t.tdId);
       if (plan) this.state.setAttached(t.tdId, plan.names);
+      const lost = this.overriddenPerson.get(t.tdId);
+      if (lost) this.state.stageOverridden(t.tdId, lost);
       const next = after.get(t.tdId)!;
       next.updatedAt = stamps.get(t.tdId) ?? next.updatedAt;
       t.current = next;

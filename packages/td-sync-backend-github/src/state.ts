@@ -6,6 +6,7 @@
  *   repo                     {id, nameWithOwner}                      the repository node
  *   labels                   {name: id}                               td-owned label ids (cache)
  *   labels:team              {name: id}                               existing non-td labels a draft named (cache)
+ *   overridden:<tdId>        OverriddenChange                         a person's change td's newer push overwrote
  *   attached:<tdId>          [name]                                   non-td labels td itself put on the issue
  *   issue:<tdId>             {nodeId, number}                         td issue -> GitHub issue
  *   node:<nodeId>            tdId                                     GitHub issue -> td issue
@@ -53,6 +54,20 @@ export interface IssueSnapshot {
   fingerprint?: string;
   /** Node ids of overflow comments, in order, per field. */
   overflow?: {description?: string[]; acceptance?: string[]};
+}
+
+/**
+ * A person's change on GitHub that td's newer change to the same field overwrote during a push.
+ * The next pull hands it to the engine as an update stamped with the person's time, so the
+ * engine's conflict detection (and onConflict) decides, exactly as for a person's newer change.
+ */
+export interface OverriddenChange {
+  /** GitHub's updatedAt when the person's change was seen. */
+  at: string;
+  /** The person's values, per td field. */
+  fields: JsonObject;
+  /** The td row as this target last saw it (the change's previous data). */
+  previous: JsonObject;
 }
 
 export interface Intent {
@@ -147,6 +162,19 @@ export class BackendState {
 
   setTeamLabels(map: Record<string, string>): void {
     this.raw.set('labels:team', map);
+  }
+
+  stageOverridden(tdId: string, change: OverriddenChange): void {
+    this.raw.stage(`overridden:${tdId}`, change);
+  }
+
+  overridden(): {tdId: string; change: OverriddenChange}[] {
+    return this.raw.keys('overridden:').map((k) => ({tdId: k.slice('overridden:'.length), change: this.raw.get<OverriddenChange>(k)!})).filter((x) => x.change);
+  }
+
+  /** Handed to the engine: staged, so it is dropped together with the cursor the engine commits. */
+  dropOverridden(tdId: string): void {
+    this.raw.stage(`overridden:${tdId}`, undefined);
   }
 
   /** Non-td labels td attached to this issue (only these may td take off again). */
