@@ -21,9 +21,8 @@
  * How the GitHub backend calls the hook: `mapEvent.promise(draft, event, context)` once per td
  * issue per push, where `draft` is `{kind: 'issue', tdId, title, text, row, labels, state, ...}`
  * (and `{kind: 'log' | 'comment' | 'handoff', ...}` for records, which this plugin passes through).
- * Note: the GitHub backend of this repository currently attaches only labels under its own prefix
- * (`td:`) and leaves other names in `draft.labels` out (see README.md): the hook contract is what
- * this example shows and tests.
+ * The GitHub backend attaches a name outside its `td:` prefix only when the repository already has
+ * that label (it never creates one), and takes it off again only if td attached it (README.md).
  */
 
 /** @typedef {import('td-sync-sdk').PluginDefinition} PluginDefinition */
