@@ -97,7 +97,8 @@ export class Puller {
     // A person's changes td's newer push overwrote: the engine decides them (onConflict).
     if (!cursor.a) {
       for (const {tdId, change} of this.state.overridden()) {
-        out.issues.push(this.event('update', 'issues', tdId, {...change.previous, ...change.fields}, change.previous, change.at, 'update_overwritten'));
+        const ev = this.event('update', 'issues', tdId, {...change.previous, ...change.fields}, change.previous, change.at, 'update_overwritten');
+        out.issues.push({...ev, clientTimestamp: change.at}); // exact: not rounded to a second's end
         this.state.dropOverridden(tdId);
       }
     }

@@ -514,7 +514,14 @@ export class Pusher {
         next.body = fit.body;
       }
       after.set(t.tdId, next);
-      if (base && Object.keys(overridden).length > 0) this.overriddenPerson.set(t.tdId, {at: cur.updatedAt, fields: overridden, previous: base});
+      if (base && Object.keys(overridden).length > 0) {
+        // Stamped before td's first write in this push: GitHub now shows td's value, so the
+        // engine's default (last writer wins) must keep it too; only a tap can choose the person's.
+        const firstTd = Date.parse(t.events[0]?.clientTimestamp ?? '');
+        const person = Date.parse(remoteStamp(cur.updatedAt));
+        const at = Number.isFinite(firstTd) ? Math.min(person, firstTd - 1) : person;
+        this.overriddenPerson.set(t.tdId, {at: new Date(at).toISOString(), fields: overridden, previous: base});
+      }
     }
     const stamps = new Map<string, string>();
     let labelsGone = false;

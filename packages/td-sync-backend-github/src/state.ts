@@ -62,7 +62,7 @@ export interface IssueSnapshot {
  * engine's conflict detection (and onConflict) decides, exactly as for a person's newer change.
  */
 export interface OverriddenChange {
-  /** GitHub's updatedAt when the person's change was seen. */
+  /** The event's stamp: the person's change time, but never after td's write that overwrote it. */
   at: string;
   /** The person's values, per td field. */
   fields: JsonObject;
