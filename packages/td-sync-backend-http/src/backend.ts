@@ -9,6 +9,7 @@ import {
   toWireEvent,
   type BackendCapabilities,
   type BackendContext,
+  type BackendSnapshot,
   type BackendStatus,
   type PullRequest,
   type PullResult,
@@ -226,6 +227,29 @@ export class HttpBackend implements SyncBackend {
       if (isSyncError(e) && e.kind === 'transient' && e.code === 'http_unreachable') return {...base, reachable: false, authenticated: false, details: {...base.details, error: e.message}};
       throw e;
     }
+  }
+
+  /**
+   * `GET …/sync/snapshot` (spec §5.4): the project as a td database at `X-Snapshot-Seq`. A 404
+   * (`no_events`, or a server without snapshots) is "no snapshot", as in td; a missing or
+   * non-positive `X-Snapshot-Seq` is an error. The bytes are checked by the engine.
+   */
+  async snapshot(): Promise<BackendSnapshot | null> {
+    const res = await this.client.request<Buffer | unknown>('GET', `${this.projectPath}/sync/snapshot`, {
+      idempotent: true, binary: true, accept: [404], what: `snapshot of project ${this.config.projectId}`,
+    });
+    if (res.status === 404) return null;
+    const raw = res.headers['x-snapshot-seq'];
+    const seq = typeof raw === 'string' ? raw.trim() : '';
+    if (!/^\d+$/.test(seq) || Number(seq) <= 0) {
+      throw new PermanentError(`td-sync at ${this.config.url} sent a snapshot of project ${this.config.projectId} without a valid X-Snapshot-Seq header (${JSON.stringify(raw ?? null)})`, {
+        code: 'http_bad_snapshot', hint: 'the snapshot is ignored; "td sync" pulls the events instead',
+      });
+    }
+    if (!Buffer.isBuffer(res.body)) {
+      throw new PermanentError(`td-sync at ${this.config.url} sent an empty snapshot of project ${this.config.projectId}`, {code: 'http_bad_snapshot'});
+    }
+    return {cursor: String(Number(seq)), data: res.body};
   }
 
   private async reachable(): Promise<boolean> {

@@ -45,6 +45,8 @@ export interface RequestOptions {
   accept?: number[];
   /** Fewer retries than the client's default (e.g. a status probe should answer fast). */
   maxRetries?: number;
+  /** A success body is binary (the snapshot download): returned as a Buffer, not parsed as JSON. */
+  binary?: boolean;
 }
 
 export interface Response<T> {
@@ -177,12 +179,15 @@ export class TdSyncClient {
       throw new RetryableFailure('network', `${describeNetworkError(e)}`, undefined, undefined, undefined, e);
     }
     let text: string;
+    let bytes: Buffer | undefined;
     try {
-      text = await res.body.text();
+      if (options.binary && res.statusCode < 400) bytes = Buffer.from(await res.body.arrayBuffer());
+      text = bytes ? '' : await res.body.text();
     } catch (e) {
       throw new RetryableFailure('network', `response cut off: ${describeNetworkError(e)}`, undefined, undefined, undefined, e);
     }
     const status = res.statusCode;
+    if (bytes) return {status, headers: res.headers, body: bytes as T};
     if (status < 400 || options.accept?.includes(status)) {
       let parsed: unknown = undefined;
       if (text.trim() !== '') {

@@ -243,6 +243,22 @@ export interface SyncBackend {
   pull(request: PullRequest): Promise<PullResult>;
   status(): Promise<BackendStatus>;
   close?(): Promise<void>;
+  /**
+   * Optional (additive; hosts that predate it never call it): a copy of the whole remote as a
+   * complete td database, used to bootstrap a project's first pull instead of replaying every event
+   * (td's snapshot bootstrap). `null` means the remote has none (e.g. td-sync's `no_events`); the
+   * engine then pulls normally. The engine decides whether to ask (first pull only, nothing pending,
+   * `status().details.eventCount` at or over the threshold) and validates the bytes itself.
+   */
+  snapshot?(): Promise<BackendSnapshot | null>;
+}
+
+/** What `SyncBackend.snapshot()` returns. */
+export interface BackendSnapshot {
+  /** The pull cursor the snapshot is current to (td-sync: `X-Snapshot-Seq`); the next pull starts after it. */
+  cursor: string;
+  /** The raw bytes of a SQLite database file with td's schema. */
+  data: Uint8Array;
 }
 
 /** What a backend package exports (default export, or a named `backend`). */

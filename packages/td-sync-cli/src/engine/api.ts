@@ -66,5 +66,7 @@ export interface SyncReport {
   durationMs: number;
   /** Set when the run stopped early (rate limit, transient error...): what happened and what to do. */
   stopped?: SyncIssue & {retryAt?: string};
+  /** Set when this run started from the remote's snapshot (td's bootstrap); the pull was skipped. */
+  bootstrapped?: {seq: string; events: number};
   warnings: string[];
 }

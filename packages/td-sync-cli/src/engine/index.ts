@@ -23,6 +23,7 @@ import {pendingCount} from './pending.js';
 
 export type {ResolvedTarget, SyncReport, SyncRunOptions, SyncIssue} from './api.js';
 export {runSync} from './sync.js';
+export {bootstrapFromSnapshot, snapshotThreshold, type BootstrapResult} from './bootstrap.js';
 export {pendingCount, pendingEvents} from './pending.js';
 export {listConflicts, type ConflictRow} from './records.js';
 

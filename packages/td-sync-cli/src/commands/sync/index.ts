@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {isSyncError} from 'td-sync-sdk';
 import {TdCommand} from '../../base.js';
-import {loadConfig} from '../../config/load.js';
+import {loadConfig, lookup} from '../../config/load.js';
 import {registerEnvSecrets, redactSecrets} from '../../redact.js';
 import {loadEngine} from '../../plugins/engine-link.js';
 import {resolveTarget} from '../../plugins/host.js';
@@ -24,7 +24,8 @@ export default class Sync extends TdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parseTd(Sync);
     registerEnvSecrets();
-    const store = this.openStore();
+    const opened = this.openStore();
+    let store = opened;
     const config = await loadConfig({workDir: this.workDir, projectRoot: store.root});
     const logger = createStderrLogger();
 
@@ -42,11 +43,19 @@ export default class Sync extends TdCommand {
     process.once('SIGINT', onSigint);
     const progress = createProgressReporter({json: this.jsonMode});
     let report;
+    let boot: Awaited<ReturnType<Awaited<ReturnType<typeof loadEngine>>['bootstrapFromSnapshot']>> | undefined;
     try {
       const engine = await loadEngine();
+      // td's snapshot bootstrap (first pull only, not --push). It replaces issues.db, which an open
+      // Store cannot survive, so it runs here, before runSync, and hands back a reopened Store.
+      if (mode.pull && !flags['dry-run']) {
+        const threshold = Number(lookup(config, 'sync.snapshot_threshold').value);
+        boot = await engine.bootstrapFromSnapshot(store, target, {env: process.env, logger, signal: controller.signal, configThreshold: Number.isInteger(threshold) ? threshold : undefined});
+        store = boot.store;
+      }
       report = await engine.runSync(store, target, {
         push: mode.push,
-        pull: mode.pull,
+        pull: mode.pull && !boot?.bootstrapped,
         dryRun: flags['dry-run'],
         signal: controller.signal,
         logger,
@@ -56,12 +65,16 @@ export default class Sync extends TdCommand {
     } catch (e) {
       throw explain(e);
     } finally {
+      if (store !== opened) store.close(); // the Store the bootstrap reopened (the base closes its own)
       progress.done(); // erase a bar a failing phase left behind
       process.off('SIGINT', onSigint);
     }
+    if (boot?.bootstrapped) report.bootstrapped = boot.bootstrapped;
+    if (boot) report.warnings.unshift(...boot.warnings);
     if (this.jsonMode) this.printJson(report);
     else {
-      const {out, err} = renderReport(report, mode);
+      const {out, err} = renderReport(report, {push: mode.push, pull: mode.pull && !report.bootstrapped});
+      if (report.bootstrapped) out.unshift(`Bootstrap complete (seq ${report.bootstrapped.seq}).`);
       for (const line of out) this.say(line);
       for (const line of err) process.stderr.write(redactSecrets(line) + '\n');
     }

@@ -1,0 +1,188 @@
+/**
+ * td's snapshot bootstrap (spec §12.2 step 2, §14 scenario 43; data model §6.7) through the built
+ * `td` and the stand-in building real snapshots (`snapshots: 'build'`): a project joining a server
+ * that holds at least the threshold of events starts from the snapshot, then pulls only what is
+ * newer; below the threshold, with local changes pending, or with a corrupt snapshot it pulls
+ * normally. Serial: each test runs several td processes against a stand-in in this process.
+ */
+import test from 'ava';
+import {existsSync, mkdirSync, writeFileSync, readdirSync} from 'node:fs';
+import {join} from 'node:path';
+import Database from 'better-sqlite3';
+import {tdAsync, tempDir} from '../helpers/td.js';
+import {newProject} from './project.js';
+import {call, pushBody, wireEvent} from '../td-sync-server/call.js';
+import {startTdSyncServer, type TdSyncServer} from '../td-sync-server/server.js';
+import {HIGH_LIMITS} from './helpers.js';
+
+type Project = Awaited<ReturnType<typeof newProject>>;
+const BACKUP = '.todos/issues.db.pre-snapshot-backup';
+
+async function server(t: {teardown(fn: () => Promise<void>): void}): Promise<{s: TdSyncServer; dataDir: string}> {
+  const dataDir = tempDir('tdss-boot-');
+  const s = await startTdSyncServer({rateLimits: HIGH_LIMITS, snapshots: 'build', dataDir});
+  t.teardown(() => s.close());
+  return {s, dataDir};
+}
+
+/** Push `count` td issue creations (ids from `from`) as another device would. */
+async function pushIssues(s: TdSyncServer, from: number, count: number): Promise<void> {
+  const events = Array.from({length: count}, (_, i) => {
+    const n = from + i;
+    const id = `td-zz${String(n).padStart(5, '0')}`;
+    return wireEvent(n, {entity_id: id, payload: {new_data: {id, title: `remote task ${n}`, status: 'open', type: 'task', priority: 'P2'}, previous_data: {}, schema_version: 1}});
+  });
+  const r = await call(s.url, 'POST', `/v1/projects/${s.projectId}/sync/push`, {key: s.adminKey, body: pushBody(events, 'dev-other', 'ses-other')});
+  if (r.status !== 200) throw new Error(`push failed: ${r.status} ${r.text}`);
+}
+
+async function linked(s: TdSyncServer, env: NodeJS.ProcessEnv): Promise<Project> {
+  const p = await newProject({TD_AUTH_KEY: s.adminKey, ...env});
+  const r = await tdAsync(p.dir, ['sync', 'init', '--backend', 'http', '--set', `url=${s.url}`, '--set', `projectId=${s.projectId}`], p.env);
+  if (r.code !== 0) throw new Error(`sync init failed: ${r.stdout}${r.stderr}`);
+  return p;
+}
+
+async function sync(p: Project, ...args: string[]) {
+  const r = await tdAsync(p.dir, ['sync', '--json', ...args], p.env);
+  if (r.code !== 0) throw new Error(`td sync failed (${r.code}): ${r.stdout}${r.stderr}`);
+  return r.json() as {pushed: number; pulled: number; applied: number; pending: number; warnings: string[]; bootstrapped?: {seq: string; events: number}};
+}
+
+function read<T>(p: Project, sql: string): T[] {
+  const db = new Database(join(p.dir, '.todos/issues.db'), {readonly: true});
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+const remoteTitles = (p: Project) => read<{title: string}>(p, "SELECT title FROM issues WHERE id LIKE 'td-zz%' ORDER BY id").map((r) => r.title);
+const syncState = (p: Project) => read<{last_pulled_server_seq: number; last_pushed_action_id: number; sync_disabled: number; project_id: string}>(p, 'SELECT * FROM sync_state')[0];
+const pulls = (s: TdSyncServer) => s.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/sync/pull')).length;
+const snapshots = (s: TdSyncServer) => s.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/sync/snapshot')).length;
+const expected = (from: number, to: number) => Array.from({length: to - from + 1}, (_, i) => `remote task ${from + i}`);
+
+test.serial('scenario 43: a project joining a server with >= threshold events bootstraps from the snapshot (backup, sync_state = X-Snapshot-Seq, rows), then pulls only newer events', async (t) => {
+  const {s} = await server(t);
+  await pushIssues(s, 1, 12);
+  const p = await linked(s, {TD_SYNC_SNAPSHOT_THRESHOLD: '10'});
+
+  const first = await sync(p);
+  t.deepEqual(first.bootstrapped, {seq: '12', events: 12});
+  t.is(first.pulled, 0, 'the regular pull is skipped after a bootstrap');
+  t.is(pulls(s), 0);
+  t.is(snapshots(s), 1);
+  t.true(existsSync(join(p.dir, BACKUP)), 'the database was backed up before the swap');
+  // The backup is the project as it was (no remote rows), the live database is the snapshot.
+  const backup = new Database(join(p.dir, BACKUP), {readonly: true});
+  t.is((backup.prepare("SELECT COUNT(*) AS n FROM issues WHERE id LIKE 'td-zz%'").get() as {n: number}).n, 0);
+  backup.close();
+  const state = syncState(p);
+  t.is(state.last_pulled_server_seq, 12, 'the local cursor equals X-Snapshot-Seq');
+  t.is(state.last_pushed_action_id, 0);
+  t.is(state.sync_disabled, 0);
+  t.is(state.project_id, s.projectId);
+  t.deepEqual(remoteTitles(p), expected(1, 12));
+  t.false(readdirSync(join(p.dir, '.todos')).some((f) => f.includes('snapshot-staged')), 'no staged file left behind');
+  t.is(first.pending, 0);
+
+  // Later syncs pull only what is newer than the snapshot, and push nothing from the snapshot.
+  await pushIssues(s, 13, 3);
+  const second = await sync(p);
+  t.is(second.bootstrapped, undefined);
+  t.is(second.pushed, 0, 'the snapshot\'s rows are not sent back');
+  t.is(second.pulled, 3);
+  t.is(snapshots(s), 1, 'no second bootstrap');
+  t.deepEqual(remoteTitles(p), expected(1, 15));
+  t.is(syncState(p).last_pulled_server_seq, 15);
+
+  // The project keeps working: a local change is pushed and the server has it.
+  const created = await tdAsync(p.dir, ['create', 'local after bootstrap'], p.env);
+  t.is(created.code, 0, created.stderr);
+  const third = await sync(p);
+  t.is(third.pushed, 1);
+  const status = await call(s.url, 'GET', `/v1/projects/${s.projectId}/sync/status`, {key: s.adminKey});
+  t.is(status.json().event_count, 16);
+});
+
+test.serial('scenario 43: below the threshold (default 100) the first sync pulls normally, no snapshot is fetched', async (t) => {
+  const {s} = await server(t);
+  await pushIssues(s, 1, 12);
+  const p = await linked(s, {});
+  const r = await sync(p);
+  t.is(r.bootstrapped, undefined);
+  t.is(r.pulled, 12);
+  t.is(snapshots(s), 0);
+  t.false(existsSync(join(p.dir, BACKUP)));
+  t.deepEqual(remoteTitles(p), expected(1, 12));
+  t.is(syncState(p).last_pulled_server_seq, 12);
+
+  // TD_SYNC_SNAPSHOT_THRESHOLD=0 disables it even with many events.
+  const q = await linked(s, {TD_SYNC_SNAPSHOT_THRESHOLD: '0'});
+  const r2 = await sync(q);
+  t.is(r2.bootstrapped, undefined);
+  t.is(r2.pulled, 12);
+  t.is(snapshots(s), 0);
+});
+
+test.serial('scenario 43: skipped when local events are pending (td\'s warning), then a normal push and pull', async (t) => {
+  const {s} = await server(t);
+  await pushIssues(s, 1, 12);
+  const p = await linked(s, {TD_SYNC_SNAPSHOT_THRESHOLD: '10'});
+  const created = await tdAsync(p.dir, ['create', 'local before first sync'], p.env);
+  t.is(created.code, 0, created.stderr);
+  const r = await sync(p);
+  t.is(r.bootstrapped, undefined);
+  t.true(r.warnings.includes('bootstrap skipped: local changes pending push'), JSON.stringify(r.warnings));
+  t.is(r.pushed, 1);
+  t.true(r.pulled >= 12);
+  t.is(snapshots(s), 0);
+  t.false(existsSync(join(p.dir, BACKUP)));
+  t.deepEqual(remoteTitles(p), expected(1, 12));
+  t.is(read<{n: number}>(p, "SELECT COUNT(*) AS n FROM issues WHERE title = 'local before first sync'")[0].n, 1);
+
+  // Text mode prints td's warning on stderr.
+  const q = await linked(s, {TD_SYNC_SNAPSHOT_THRESHOLD: '10'});
+  await tdAsync(q.dir, ['create', 'another local one'], q.env);
+  const text = await tdAsync(q.dir, ['sync'], q.env);
+  t.is(text.code, 0, text.stderr);
+  t.regex(text.stderr, /bootstrap skipped: local changes pending push/);
+});
+
+test.serial('scenario 43: a corrupt snapshot falls back to a normal pull and leaves the database as it was', async (t) => {
+  const {s, dataDir} = await server(t);
+  await pushIssues(s, 1, 12);
+  // The stand-in serves cached snapshots from <dataDir>/snapshots/<project>/<seq>.db: plant a
+  // file with a SQLite header and garbage after it.
+  const folder = join(dataDir, 'snapshots', s.projectId);
+  mkdirSync(folder, {recursive: true});
+  const junk = Buffer.alloc(8192, 0x5a);
+  Buffer.from('SQLite format 3\0', 'latin1').copy(junk, 0);
+  writeFileSync(join(folder, '12.db'), junk);
+
+  const p = await linked(s, {TD_SYNC_SNAPSHOT_THRESHOLD: '10'});
+  const before = read<{id: string}>(p, 'SELECT id FROM issues ORDER BY id');
+  const r = await sync(p);
+  t.is(snapshots(s), 1, 'the snapshot was fetched');
+  t.is(r.bootstrapped, undefined);
+  t.true(r.warnings.some((w) => w.startsWith('bootstrap failed, falling back to normal pull: ')), JSON.stringify(r.warnings));
+  t.false(existsSync(join(p.dir, BACKUP)), 'nothing was swapped');
+  t.false(readdirSync(join(p.dir, '.todos')).some((f) => f.includes('snapshot-staged')));
+  t.is(r.pulled, 12);
+  t.deepEqual(remoteTitles(p), expected(1, 12));
+  t.is(read<{id: string}>(p, "SELECT id FROM issues WHERE id NOT LIKE 'td-zz%' ORDER BY id").length, before.length);
+  t.is(syncState(p).last_pulled_server_seq, 12);
+
+  // A snapshot that is not SQLite at all is refused the same way.
+  const {s: s2, dataDir: d2} = await server(t);
+  await pushIssues(s2, 1, 11);
+  mkdirSync(join(d2, 'snapshots', s2.projectId), {recursive: true});
+  writeFileSync(join(d2, 'snapshots', s2.projectId, '11.db'), 'not a database at all');
+  const q = await linked(s2, {TD_SYNC_SNAPSHOT_THRESHOLD: '10'});
+  const r2 = await sync(q);
+  t.true(r2.warnings.some((w) => /bootstrap failed, falling back to normal pull: .*not a SQLite database/.test(w)), JSON.stringify(r2.warnings));
+  t.is(r2.pulled, 11);
+  t.false(existsSync(join(q.dir, BACKUP)));
+});
