@@ -137,3 +137,32 @@ test('through the GitHub backend and the emulator: the team label lands on the i
   t.true(fourth!.labels.includes('priority: high'));
   await backend.close?.();
 });
+
+test('through the GitHub backend: a team label deleted from the repository between runs is left out, the issue is still created', async (t) => {
+  const em = await startGitHubEmulator({seed: 8});
+  t.teardown(() => em.close());
+  em.createRepo('acme/app');
+  em.ui.createLabel('acme/app', {name: 'priority: high', color: 'd93f0b'});
+  const hooks = await hooksWith({labels: {P1: 'priority: high'}});
+  const {context} = createTestContext({env: {GITHUB_TOKEN: em.token}, hooks, target: 'github:acme/app'});
+  const config = validateConfig({repo: 'acme/app', baseUrl: em.url, writeSpacingMs: 0, maxWaitSeconds: 0, createsPerMinute: 100_000, createsPerHour: 1_000_000});
+  const now = new Date().toISOString();
+  const row = (id: string): JsonObject => ({id, title: `Task ${id} with a team label`, description: '', status: 'open', type: 'task', priority: 'P1', labels: [], created_at: now, updated_at: now});
+
+  const first = await github.create(config, context); // one `td sync` run
+  t.deepEqual((await first.push([issueEvent(context.deviceId, context.sessionId, row('td-111111'))])).rejections, []);
+  await first.close?.();
+  t.true(em.issues('acme/app')[0]!.labels.includes('priority: high'));
+
+  em.ui.deleteLabel('acme/app', 'priority: high');
+  const second = await github.create(config, context); // the next run, same state
+  const r = await second.push([issueEvent(context.deviceId, context.sessionId, row('td-222222'))]);
+  t.deepEqual(r.rejections, []);
+  t.is(r.acks.length, 1);
+  const made = em.issues('acme/app').find((i) => i.body.includes('td-222222'))!;
+  t.truthy(made, 'the issue was created');
+  t.true(made.labels.includes('td:p1'));
+  t.false(made.labels.includes('priority: high'));
+  t.false(em.labels('acme/app').some((l) => l.name === 'priority: high'), 'td did not recreate the team label');
+  await second.close?.();
+});

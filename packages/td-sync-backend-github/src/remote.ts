@@ -107,36 +107,34 @@ export class Remote {
 
   /**
    * Ids of labels outside td's prefix that a draft names and that already exist in the
-   * repository. Never creates one: a team's labels are the team's. Each name is looked up once
-   * (found ones cached in state; missing ones remembered for this run only, so a label a person
-   * creates later is found on a later run).
+   * repository. Never creates one: a team's labels are the team's. Each name is looked up once per
+   * run and cached for the run only: a label a person deletes or creates between runs is seen
+   * as it is (a stale id would make GitHub refuse a whole createIssue).
    */
   async existingTeamLabels(names: readonly string[]): Promise<Record<string, string>> {
-    this.teamMap ??= this.state.teamLabels();
+    this.teamMap ??= {};
     const out: Record<string, string> = {};
-    let grew = false;
     for (const name of new Set(names)) {
       if (this.scheme.isOwned(name)) continue;
       if (!this.teamMap[name] && !this.teamMissing.has(name)) {
         const data: {repository: {labels: {nodes: {id: string; name: string}[]} | null} | null} =
           await this.client.query(LABELS, {owner: this.config.owner, name: this.config.name, query: name, after: null});
         const hit = (data.repository?.labels?.nodes ?? []).find((l) => l.name.toLowerCase() === name.toLowerCase());
-        if (hit) {
-          this.teamMap[name] = hit.id;
-          grew = true;
-        } else this.teamMissing.add(name);
+        if (hit) this.teamMap[name] = hit.id;
+        else this.teamMissing.add(name);
       }
       if (this.teamMap[name]) out[name] = this.teamMap[name]!;
     }
-    if (grew) this.state.setTeamLabels(this.teamMap);
     return out;
   }
 
-  /** Forget a cached team label id (it was deleted on GitHub): the next lookup asks again. */
+  /** A team label GitHub refused (deleted meanwhile): leave it off for the rest of this run. */
   forgetTeamLabels(names: readonly string[]): void {
-    this.teamMap ??= this.state.teamLabels();
-    for (const n of names) delete this.teamMap[n];
-    this.state.setTeamLabels(this.teamMap);
+    this.teamMap ??= {};
+    for (const n of names) {
+      delete this.teamMap[n];
+      this.teamMissing.add(n);
+    }
   }
 
   /** Forget cached label ids (a person deleted a label): the next ensure re-lists and recreates. */

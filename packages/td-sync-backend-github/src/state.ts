@@ -5,7 +5,6 @@
  *
  *   repo                     {id, nameWithOwner}                      the repository node
  *   labels                   {name: id}                               td-owned label ids (cache)
- *   labels:team              {name: id}                               existing non-td labels a draft named (cache)
  *   overridden:<tdId>        OverriddenChange                         a person's change td's newer push overwrote
  *   attached:<tdId>          [name]                                   non-td labels td itself put on the issue
  *   issue:<tdId>             {nodeId, number}                         td issue -> GitHub issue
@@ -154,14 +153,6 @@ export class BackendState {
 
   setLabels(map: Record<string, string>): void {
     this.raw.set('labels', map);
-  }
-
-  teamLabels(): Record<string, string> {
-    return this.raw.get<Record<string, string>>('labels:team') ?? {};
-  }
-
-  setTeamLabels(map: Record<string, string>): void {
-    this.raw.set('labels:team', map);
   }
 
   stageOverridden(tdId: string, change: OverriddenChange): void {
