@@ -135,7 +135,7 @@ test('two td projects edit one task through GitHub: different fields merge, the 
   t.is(ra.points, 8);
   t.is(ra.parent_id, epic);
   const gh = em.issues('acme/app').find((i) => i.body.includes(`<!-- td:begin ${id} -->`))!;
-  t.is(gh.title, ra.title, 'GitHub shows the same title td ended with');
+  t.is(gh.title, ra.title as string, 'GitHub shows the same title td ended with');
   t.is(gh.parentNumber, em.issues('acme/app').find((i) => i.body.includes(`<!-- td:begin ${epic} -->`))!.number);
   const depsB = await b.exec(['dep', 'list', id, '--json']);
   t.true(depsB.stdout.includes(dep) || (await b.exec(['show', id, '--json'])).stdout.includes(dep), 'B knows the dependency');
