@@ -186,3 +186,29 @@ test.serial('scenario 43: a corrupt snapshot falls back to a normal pull and lea
   t.is(r2.pulled, 11);
   t.false(existsSync(join(q.dir, BACKUP)));
 });
+
+test.serial('scenario 43: a snapshot that passes the checks but breaks after the swap is rolled back from the backup, then a normal pull', async (t) => {
+  const {s, dataDir} = await server(t);
+  await pushIssues(s, 1, 12);
+  // A valid SQLite file with td's table names but not td's columns: sync_state cannot be written
+  // after the rename, so the swap must be undone.
+  const folder = join(dataDir, 'snapshots', s.projectId);
+  mkdirSync(folder, {recursive: true});
+  const fake = new Database(join(folder, '12.db'));
+  fake.pragma('journal_mode = DELETE');
+  fake.exec("CREATE TABLE issues (id TEXT PRIMARY KEY); CREATE TABLE action_log (id TEXT); CREATE TABLE sync_state (unrelated TEXT); CREATE TABLE schema_info (key TEXT PRIMARY KEY, value TEXT); INSERT INTO schema_info VALUES ('version', '38'); INSERT INTO issues VALUES ('td-fake');");
+  fake.close();
+
+  const p = await linked(s, {TD_SYNC_SNAPSHOT_THRESHOLD: '10'});
+  await tdAsync(p.dir, ["sync", "--status"], p.env);
+  const device = read<{value: string}>(p, "SELECT value FROM td_sync_meta WHERE key = 'device_id'");
+  const r = await sync(p);
+  t.is(r.bootstrapped, undefined);
+  t.true(r.warnings.some((w) => w.startsWith('bootstrap failed, falling back to normal pull: ')), JSON.stringify(r.warnings));
+  t.true(existsSync(join(p.dir, BACKUP)), 'the backup made before the swap is kept');
+  t.is(read<{n: number}>(p, "SELECT COUNT(*) AS n FROM issues WHERE id = 'td-fake'")[0].n, 0, 'the broken snapshot is gone');
+  t.is(r.pulled, 12);
+  t.deepEqual(remoteTitles(p), expected(1, 12));
+  t.is(syncState(p).last_pulled_server_seq, 12);
+  t.deepEqual(read<{value: string}>(p, "SELECT value FROM td_sync_meta WHERE key = 'device_id'"), device);
+});

@@ -70,6 +70,11 @@ export async function bootstrapFromSnapshot(store: Store, target: ResolvedTarget
   const report: SyncReport = emptyReport(target, false);
   try {
     run = await openRun(store, target, {env, logger, signal: options.signal, now: options.now, lockTimeoutMs: options.lockTimeoutMs}, report);
+  } catch {
+    // Not ours to report: runSync creates the backend again and says what is wrong with it.
+    return {store, warnings};
+  }
+  try {
     if (typeof run.backend.snapshot !== 'function') return {store, warnings};
     if (pendingCount(store, target.targetId, target.backendName) > 0) {
       warnings.push('bootstrap skipped: local changes pending push');
