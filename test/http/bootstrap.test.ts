@@ -105,6 +105,18 @@ test.serial('scenario 43: a project joining a server with >= threshold events bo
   t.is(third.pushed, 1);
   const status = await call(s.url, 'GET', `/v1/projects/${s.projectId}/sync/status`, {key: s.adminKey});
   t.is(status.json().event_count, 16);
+
+  // Text mode, another project joining: td's lines, in order, on stdout.
+  const q = await linked(s, {TD_SYNC_SNAPSHOT_THRESHOLD: '10'});
+  const text = await tdAsync(q.dir, ['sync'], q.env);
+  t.is(text.code, 0, text.stderr);
+  const lines = text.stdout.split('\n');
+  const announced = lines.indexOf('bootstrapping from snapshot (server has 16 events)...');
+  t.true(announced >= 0, text.stdout);
+  t.true(lines.indexOf('Bootstrap complete (seq 16).') > announced, text.stdout);
+  t.false(/Nothing to pull|Pulled/.test(text.stdout), 'no pull line after a bootstrap');
+  t.is(syncState(q).last_pulled_server_seq, 16);
+  t.is(read<{n: number}>(q, "SELECT COUNT(*) AS n FROM issues WHERE title = 'local after bootstrap'")[0].n, 1);
 });
 
 test.serial('scenario 43: below the threshold (default 100) the first sync pulls normally, no snapshot is fetched', async (t) => {

@@ -31,6 +31,8 @@ const KEPT_META = ['device_id', 'sync_session_id'];
 export interface BootstrapOptions extends Pick<SyncRunOptions, 'env' | 'logger' | 'signal' | 'now' | 'lockTimeoutMs'> {
   /** `sync.snapshot_threshold` from td's config (TD_SYNC_SNAPSHOT_THRESHOLD wins over it). */
   configThreshold?: number;
+  /** Progress lines td prints on stdout ("bootstrapping from snapshot (server has N events)..."). */
+  say?: (line: string) => void;
 }
 
 export interface BootstrapResult {
@@ -83,7 +85,9 @@ export async function bootstrapFromSnapshot(store: Store, target: ResolvedTarget
     const status = await run.backend.status();
     const events = status.details?.eventCount;
     if (typeof events !== 'number' || events < threshold) return {store, warnings};
-    logger?.info(`bootstrapping from snapshot (server has ${events} events)...`);
+    const line = `bootstrapping from snapshot (server has ${events} events)...`;
+    if (options.say) options.say(line);
+    else logger?.info(line);
     const snapshot = await run.backend.snapshot();
     if (!snapshot) return {store, warnings};
     const staged = store.dbPath + STAGED_SUFFIX;

@@ -50,7 +50,7 @@ export default class Sync extends TdCommand {
       // Store cannot survive, so it runs here, before runSync, and hands back a reopened Store.
       if (mode.pull && !flags['dry-run']) {
         const threshold = Number(lookup(config, 'sync.snapshot_threshold').value);
-        boot = await engine.bootstrapFromSnapshot(store, target, {env: process.env, logger, signal: controller.signal, configThreshold: Number.isInteger(threshold) ? threshold : undefined});
+        boot = await engine.bootstrapFromSnapshot(store, target, {env: process.env, logger, signal: controller.signal, configThreshold: Number.isInteger(threshold) ? threshold : undefined, say: this.jsonMode ? undefined : (line) => this.say(line)});
         store = boot.store;
       }
       report = await engine.runSync(store, target, {
