@@ -6,7 +6,7 @@
  * normally. Serial: each test runs several td processes against a stand-in in this process.
  */
 import test from 'ava';
-import {existsSync, mkdirSync, writeFileSync, readdirSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {tdAsync, tempDir} from '../helpers/td.js';
@@ -223,4 +223,28 @@ test.serial('scenario 43: a snapshot that passes the checks but breaks after the
   t.deepEqual(remoteTitles(p), expected(1, 12));
   t.is(syncState(p).last_pulled_server_seq, 12);
   t.deepEqual(read<{value: string}>(p, "SELECT value FROM td_sync_meta WHERE key = 'device_id'"), device);
+});
+
+test.serial('scenario 43: a snapshot written in WAL mode is swapped in as a rollback-journal database, no -wal/-shm left next to issues.db', async (t) => {
+  const {s, dataDir} = await server(t);
+  await pushIssues(s, 1, 10);
+  // Let the stand-in build the real snapshot, then mark its header WAL as td's own databases were.
+  const built = await call(s.url, 'GET', `/v1/projects/${s.projectId}/sync/snapshot`, {key: s.adminKey});
+  t.is(built.status, 200);
+  const file = join(dataDir, 'snapshots', s.projectId, '10.db');
+  const bytes = readFileSync(file);
+  bytes[18] = 2;
+  bytes[19] = 2;
+  writeFileSync(file, bytes);
+
+  const p = await linked(s, {TD_SYNC_SNAPSHOT_THRESHOLD: '10'});
+  const r = await sync(p);
+  t.deepEqual(r.bootstrapped, {seq: '10', events: 10});
+  t.deepEqual(remoteTitles(p), expected(1, 10));
+  t.is(syncState(p).last_pulled_server_seq, 10);
+  const db = join(p.dir, '.todos/issues.db');
+  t.false(existsSync(`${db}-wal`));
+  t.false(existsSync(`${db}-shm`));
+  const header = readFileSync(db).subarray(18, 20);
+  t.deepEqual([...header], [1, 1]);
 });

@@ -96,7 +96,7 @@ export async function bootstrapFromSnapshot(store: Store, target: ResolvedTarget
       const swapped = swapIn(store, staged, snapshot.cursor, target, options);
       return {store: swapped, bootstrapped: {seq: snapshot.cursor, events}, warnings};
     } finally {
-      rmSync(staged, {force: true});
+      for (const side of ['', '-wal', '-shm', '-journal']) rmSync(staged + side, {force: true});
     }
   } catch (error) {
     const message = `bootstrap failed, falling back to normal pull: ${(error as Error).message}`;
@@ -114,10 +114,14 @@ export async function bootstrapFromSnapshot(store: Store, target: ResolvedTarget
 
 /** Write the bytes to the staged file and check them as td does: SQLite header, quick_check, td tables. */
 function stage(path: string, data: Uint8Array): void {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = Buffer.from(data);
   if (bytes.length < 100 || !bytes.subarray(0, 16).equals(SQLITE_MAGIC)) {
     throw new Error(`the snapshot is not a SQLite database (${bytes.length} bytes, no "SQLite format 3" header)`);
   }
+  // A snapshot written in WAL mode arrives without its -wal file, so the file alone is the whole
+  // database: mark it rollback-journal (header bytes 18/19 = 1, as SQLite itself does when leaving
+  // WAL) so that opening it creates no -wal/-shm side files next to issues.db.
+  if (bytes[18] === 2 || bytes[19] === 2) bytes[18] = bytes[19] = 1;
   rmSync(path, {force: true});
   writeFileSync(path, bytes, {mode: 0o644});
   let db: Database.Database | undefined;
