@@ -18,6 +18,7 @@ import {acquireWriteLock, Store} from '../store/index.js';
 import type {ResolvedTarget, SyncReport, SyncRunOptions} from './api.js';
 import {pendingCount} from './pending.js';
 import {emptyReport, openRun, type Run} from './run.js';
+import {acquireSyncLock} from './locking.js';
 import {ensureEngineTables} from './schema.js';
 import {ensureTarget, hasPulled, isHttp, readTdSyncState, storeCursor} from './targets.js';
 
@@ -59,7 +60,6 @@ export function snapshotThreshold(env: NodeJS.ProcessEnv, configThreshold?: numb
  */
 export async function bootstrapFromSnapshot(store: Store, target: ResolvedTarget, options: BootstrapOptions = {}): Promise<BootstrapResult> {
   const env = options.env ?? process.env;
-  const logger = options.logger;
   const warnings: string[] = [];
   const threshold = snapshotThreshold(env, options.configThreshold);
   if (threshold <= 0 || store.readonly) return {store, warnings};
@@ -68,6 +68,26 @@ export async function bootstrapFromSnapshot(store: Store, target: ResolvedTarget
   if (hasPulled(store.db, target.targetId, target.backendName)) return {store, warnings};
   if (isHttp(target.backendName) && readTdSyncState(store.db)?.sync_disabled) return {store, warnings};
 
+  // td checks the local database first; a damaged one is runSync's to report, not to replace.
+  const rows = store.db.pragma('quick_check') as Array<{quick_check: string}>;
+  if (rows.some((r) => r.quick_check !== 'ok')) return {store, warnings};
+  // Two `td sync` at once must not both swap: hold the sync lock (runSync takes it again after).
+  let syncLock: {release(): void};
+  try {
+    syncLock = acquireSyncLock(store.root);
+  } catch {
+    return {store, warnings};
+  }
+  try {
+    return await bootstrapLocked(store, target, options, threshold, warnings);
+  } finally {
+    syncLock.release();
+  }
+}
+
+async function bootstrapLocked(store: Store, target: ResolvedTarget, options: BootstrapOptions, threshold: number, warnings: string[]): Promise<BootstrapResult> {
+  const env = options.env ?? process.env;
+  const logger = options.logger;
   let run: Run | undefined;
   const report: SyncReport = emptyReport(target, false);
   try {
