@@ -13,7 +13,8 @@ import {tdAsync, tempDir} from '../helpers/td.js';
 import {newProject} from './project.js';
 import {call, pushBody, wireEvent} from '../td-sync-server/call.js';
 import {startTdSyncServer, type TdSyncServer} from '../td-sync-server/server.js';
-import {HIGH_LIMITS} from './helpers.js';
+import {backendOn, HIGH_LIMITS} from './helpers.js';
+import {snapshotThreshold} from '../../packages/td-sync-cli/src/engine/bootstrap.js';
 
 type Project = Awaited<ReturnType<typeof newProject>>;
 const BACKUP = '.todos/issues.db.pre-snapshot-backup';
@@ -247,4 +248,43 @@ test.serial('scenario 43: a snapshot written in WAL mode is swapped in as a roll
   t.false(existsSync(`${db}-shm`));
   const header = readFileSync(db).subarray(18, 20);
   t.deepEqual([...header], [1, 1]);
+});
+
+test('scenario 43: HttpBackend.snapshot(): null on no_events (the stand-in default), else X-Snapshot-Seq as the cursor and the SQLite bytes', async (t) => {
+  const plain = await startTdSyncServer({rateLimits: HIGH_LIMITS});
+  t.teardown(() => plain.close());
+  await pushIssues(plain, 1, 2);
+  const a = await backendOn(plain);
+  t.teardown(() => a.backend.close());
+  t.is(await a.backend.snapshot(), null, 'a server answering no_events has no snapshot');
+
+  const {s} = await server(t);
+  const b = await backendOn(s);
+  t.teardown(() => b.backend.close());
+  t.is(await b.backend.snapshot(), null, 'no events yet');
+  await pushIssues(s, 1, 3);
+  const snap = await b.backend.snapshot();
+  t.truthy(snap);
+  t.is(snap!.cursor, '3');
+  t.is(Buffer.from(snap!.data).subarray(0, 16).toString('latin1'), 'SQLite format 3\0');
+  t.is((await b.backend.status()).details?.eventCount, 3);
+});
+
+test('scenario 43: threshold is TD_SYNC_SNAPSHOT_THRESHOLD, then sync.snapshot_threshold, then 100', (t) => {
+  t.is(snapshotThreshold({}, undefined), 100);
+  t.is(snapshotThreshold({}, 7), 7);
+  t.is(snapshotThreshold({TD_SYNC_SNAPSHOT_THRESHOLD: '3'}, 7), 3);
+  t.is(snapshotThreshold({TD_SYNC_SNAPSHOT_THRESHOLD: '0'}, 7), 0);
+  t.is(snapshotThreshold({TD_SYNC_SNAPSHOT_THRESHOLD: 'lots'}, 7), 7);
+});
+
+test.serial('scenario 43: sync.snapshot_threshold from td config turns the bootstrap on without the env variable', async (t) => {
+  const {s} = await server(t);
+  await pushIssues(s, 1, 6);
+  const p = await linked(s, {});
+  const set = await tdAsync(p.dir, ['config', 'set', 'sync.snapshot_threshold', '5'], p.env);
+  t.is(set.code, 0, set.stdout + set.stderr);
+  const r = await sync(p);
+  t.deepEqual(r.bootstrapped, {seq: '6', events: 6});
+  t.deepEqual(remoteTitles(p), expected(1, 6));
 });
