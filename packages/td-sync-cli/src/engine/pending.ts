@@ -38,6 +38,23 @@ export function pendingRows(db: Database.Database, targetId: string, backendName
   return db.prepare(`SELECT ${COLS} FROM action_log a WHERE ${pendingWhere(backendName, acks)} ORDER BY a.rowid`).all(params) as ActionRow[];
 }
 
+/** Pending rows in rowid order, iterated one at a time (nothing is held in memory). */
+export function iteratePendingRows(db: Database.Database, targetId: string, backendName: string): IterableIterator<ActionRow> {
+  const acks = hasAcksTable(db);
+  const params = isHttp(backendName) || !acks ? {} : {target: targetId};
+  return db.prepare(`SELECT ${COLS} FROM action_log a WHERE ${pendingWhere(backendName, acks)} ORDER BY a.rowid`).iterate(params) as IterableIterator<ActionRow>;
+}
+
+/**
+ * One chunk of pending rows: rowid in (after, upTo], rowid order, at most `limit` rows. The push
+ * phase walks the pending rows with it so that only one chunk is in memory at a time.
+ */
+export function pendingRowsChunk(db: Database.Database, targetId: string, backendName: string, after: number, upTo: number, limit: number): ActionRow[] {
+  const acks = hasAcksTable(db);
+  const params = {...(isHttp(backendName) || !acks ? {} : {target: targetId}), after, upTo, limit};
+  return sql(db, `SELECT ${COLS} FROM action_log a WHERE a.rowid > @after AND a.rowid <= @upTo AND ${pendingWhere(backendName, acks)} ORDER BY a.rowid LIMIT @limit`).all(params) as ActionRow[];
+}
+
 /** Pending rows of one entity (for conflict detection). */
 export function pendingRowsFor(db: Database.Database, targetId: string, backendName: string, entityId: string): ActionRow[] {
   const params = isHttp(backendName) ? {id: entityId} : {target: targetId, id: entityId};

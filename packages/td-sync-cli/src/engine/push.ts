@@ -7,7 +7,7 @@
 import type {PushResult, SyncEvent} from 'td-sync-sdk';
 import {orphanBackfill, staleIssueBackfill} from './backfill.js';
 import {callHook} from './hook-calls.js';
-import {buildEvent, localStampLookup, pendingRows} from './pending.js';
+import {buildEvent, iteratePendingRows, localStampLookup, pendingRowsChunk} from './pending.js';
 import {numericSeq, recordHistory, seqText} from './records.js';
 import {carries, type Run} from './run.js';
 import {stampLocalRows} from './stamping.js';
@@ -15,10 +15,27 @@ import {ensureTdSyncState, hasPulled, hasPushed, markPushed, remoteOf} from './t
 
 const ROLLBACK = Symbol('dry-run rollback');
 
-/** Backfill + stamping + collection, in one transaction (rolled back in a dry run). */
-function collect(run: Run): SyncEvent[] {
+/** Pending rows read (and events built) per chunk of a real push; bounds the push's memory. */
+const CHUNK_ROWS = 5000;
+
+interface Collected {
+  /** The carried events, kept only when asked (dry run); a real push re-reads them chunk by chunk. */
+  events: SyncEvent[];
+  /** Number of carried events. */
+  count: number;
+  /** Highest pending rowid seen: a real push reads no row td appends after the scan. */
+  maxRowid: number;
+}
+
+/**
+ * Backfill + stamping + a scan of every pending row, in one transaction (rolled back in a dry run).
+ * The scan builds each event (so a broken row aborts the push before anything is sent, as in td) and
+ * counts what stays pending, but keeps the events only when `keep` is set: the rows, parsed payloads
+ * and events of a 100k push would otherwise all be alive at once.
+ */
+function collect(run: Run, keep: boolean): Collected {
   const {store} = run;
-  const work = () => {
+  const work = (): Collected => {
     // Backfill runs until the target's first pull (td); a push-only target backfills before its first push.
     const started = run.caps.bidirectional ? hasPulled(store.db, run.target.targetId, run.target.backendName) : hasPushed(store.db, run.target.targetId);
     if (!started) {
@@ -28,9 +45,12 @@ function collect(run: Run): SyncEvent[] {
     if (run.unordered && !run.dryRun) stampLocalRows(store, run.deviceId, run.sessionId, run.now());
     const stamps = localStampLookup(store.db);
     const events: SyncEvent[] = [];
+    let count = 0;
+    let maxRowid = 0;
     const notCarried = new Map<string, number>();
     const unknown = new Map<string, number>();
-    for (const row of pendingRows(store.db, run.target.targetId, run.target.backendName)) {
+    for (const row of iteratePendingRows(store.db, run.target.targetId, run.target.backendName)) {
+      maxRowid = row.rowid;
       const built = buildEvent(row, run.deviceId, run.sessionId, stamps(row.rowid));
       if (!('event' in built)) {
         if (built.skip === 'entity_type') unknown.set(row.entity_type, (unknown.get(row.entity_type) ?? 0) + 1);
@@ -40,7 +60,8 @@ function collect(run: Run): SyncEvent[] {
         notCarried.set(built.event.entityType, (notCarried.get(built.event.entityType) ?? 0) + 1);
         continue;
       }
-      events.push(built.event);
+      count++;
+      if (keep) events.push(built.event);
     }
     // Stranded events are said out loud (a silent backlog is how td users lost work before).
     const list = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} (${n})`).join(', ');
@@ -50,10 +71,10 @@ function collect(run: Run): SyncEvent[] {
       run.report.warnings.push(`${held} event(s) stay pending: the ${run.target.backendName} backend does not carry ${list(notCarried)}`);
     }
     if (unknown.size > 0) run.report.warnings.push(`journal rows with entity types td does not sync stay pending: ${list(unknown)}`);
-    return events;
+    return {events, count, maxRowid};
   };
   if (!run.dryRun) return run.writer.tx(work);
-  let out: SyncEvent[] = [];
+  let out: Collected = {events: [], count: 0, maxRowid: 0};
   try {
     run.writer.tx(() => {
       out = work();
@@ -65,12 +86,35 @@ function collect(run: Run): SyncEvent[] {
   return out;
 }
 
+/**
+ * The carried events of rowid <= upTo, `CHUNK_ROWS` journal rows at a time, in rowid order. Rows a
+ * batch acknowledged are no longer pending, held-back and rejected ones are; the rowid cursor skips
+ * both kinds, so each row is read once per run.
+ */
+function* eventChunks(run: Run, upTo: number): Generator<SyncEvent[]> {
+  const db = run.store.db;
+  const stamps = localStampLookup(db);
+  let after = 0;
+  for (;;) {
+    const rows = pendingRowsChunk(db, run.target.targetId, run.target.backendName, after, upTo, CHUNK_ROWS);
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1].rowid;
+    const events: SyncEvent[] = [];
+    for (const row of rows) {
+      const built = buildEvent(row, run.deviceId, run.sessionId, stamps(row.rowid));
+      if ('event' in built && carries(run.caps, built.event.entityType)) events.push(built.event);
+    }
+    if (events.length > 0) yield events;
+  }
+}
+
 /** Local rows stamped for unordered targets even when this run does not push. */
 export function stampOnly(run: Run): void {
   if (run.unordered && !run.dryRun) run.writer.tx(() => stampLocalRows(run.store, run.deviceId, run.sessionId, run.now()));
 }
 
-async function beforePush(run: Run, events: SyncEvent[]): Promise<SyncEvent[]> {
+/** `beforePush` over one outgoing batch; returns the events to push and how many a tap held back. */
+async function beforePush(run: Run, events: SyncEvent[]): Promise<{out: SyncEvent[]; dropped: number}> {
   const result = await callHook('beforePush', run.hooks.beforePush, () => run.hooks.beforePush.promise(events.map((e) => structuredClone(e)), run.runContext));
   if (!Array.isArray(result)) throw new TypeError('a beforePush tap returned something other than an array of events');
   const known = new Set(events.map((e) => e.clientActionId));
@@ -84,12 +128,14 @@ async function beforePush(run: Run, events: SyncEvent[]): Promise<SyncEvent[]> {
     seen.add(ev.clientActionId);
     out.push(ev);
   }
-  const dropped = events.length - out.length;
-  if (dropped > 0) {
-    run.report.heldBack = (run.report.heldBack ?? 0) + dropped;
-    run.report.warnings.push(`a beforePush tap held back ${dropped} event(s); they stay pending`);
-  }
-  return out;
+  return {out, dropped: events.length - out.length};
+}
+
+/** One warning for all the events taps held back over the run's batches. */
+function reportHeldBack(run: Run, dropped: number): void {
+  if (dropped <= 0) return;
+  run.report.heldBack = (run.report.heldBack ?? 0) + dropped;
+  run.report.warnings.push(`a beforePush tap held back ${dropped} event(s); they stay pending`);
 }
 
 function checkResult(result: PushResult): PushResult {
@@ -135,30 +181,47 @@ function recordBatch(run: Run, batch: SyncEvent[], result: PushResult): number {
   return acked.length;
 }
 
+/**
+ * Pending rows are read, built into events, passed through `beforePush` and pushed one batch of
+ * capabilities.maxPushBatch at a time (the rows read a chunk at a time), so memory is bounded by a
+ * chunk, not by the backlog; acks are recorded per batch as before. A dry run collects everything
+ * (nothing is committed, so there is nothing to walk) and counts what `beforePush` lets through.
+ */
 export async function pushPhase(run: Run): Promise<void> {
-  const pending = collect(run);
-  if (pending.length === 0) return;
-  const events = await beforePush(run, pending);
   if (run.dryRun) {
-    run.report.pushed = events.length;
+    const {events} = collect(run, true);
+    if (events.length === 0) return;
+    const {out, dropped} = await beforePush(run, events);
+    reportHeldBack(run, dropped);
+    run.report.pushed = out.length;
     return;
   }
+  const {count, maxRowid} = collect(run, false);
+  if (count === 0) return;
   const size = Math.max(1, run.caps.maxPushBatch);
-  run.progress.start('push', events.length);
+  let dropped = 0;
+  run.progress.start('push', count);
   try {
-    for (let i = 0; i < events.length; i += size) {
-      if (run.signal.aborted) {
-        run.report.stopped = {code: 'aborted', message: 'sync was interrupted; what was acknowledged is recorded', hint: 'run "td sync" again'};
-        return;
+    for (const chunk of eventChunks(run, maxRowid)) {
+      for (let i = 0; i < chunk.length; i += size) {
+        if (run.signal.aborted) {
+          run.report.stopped = {code: 'aborted', message: 'sync was interrupted; what was acknowledged is recorded', hint: 'run "td sync" again'};
+          return;
+        }
+        const outgoing = chunk.slice(i, i + size);
+        const tapped = await beforePush(run, outgoing);
+        dropped += tapped.dropped;
+        const batch = tapped.out;
+        if (batch.length > 0) {
+          const result = checkResult(await run.backend.push(batch));
+          run.report.pushed += recordBatch(run, batch, result);
+          await callHook('afterPush', run.hooks.afterPush, () => run.hooks.afterPush.promise(result, run.runContext));
+        }
+        run.progress.tick(outgoing.length);
       }
-      const batch = events.slice(i, i + size);
-      const result = checkResult(await run.backend.push(batch));
-      run.report.pushed += recordBatch(run, batch, result);
-      await callHook('afterPush', run.hooks.afterPush, () => run.hooks.afterPush.promise(result, run.runContext));
-      run.progress.tick(batch.length);
     }
   } finally {
+    reportHeldBack(run, dropped);
     run.progress.done();
   }
 }
-
