@@ -27,11 +27,13 @@ function clean(t: ExecutionContext, label: string, r: Awaited<ReturnType<typeof 
 
 /** Resume with no faults until a run completes (at most 4 runs). */
 async function resume(t: ExecutionContext, p: Proj, label: string): Promise<void> {
+  let last = '';
   for (let i = 0; i < 4; i++) {
     const r = await syncJson(p);
     if (r.code === 0 && r.report.pending === 0 && !r.report.stopped) return;
+    last = `exit ${r.code}: ${r.raw.stdout.slice(0, 1500)}\n${r.raw.stderr.slice(0, 1500)}`;
   }
-  t.fail(`${label}: still not complete after 4 fault-free runs`);
+  t.fail(`${label}: still not complete after 4 fault-free runs; the last:\n${last}`);
 }
 
 async function work(p: Proj, r: () => number, ops: number, from: number): Promise<number> {
