@@ -3,12 +3,12 @@
  * reopen, priority, delete) and syncing in random order through each backend — for github with a
  * person editing in the GitHub UI between syncs (titles, comments, close/reopen) — end with
  * identical task state, nothing pending and nothing twice on the remote.
- * TD_SOAK=1: 500 operations per backend (spread over the three projects); default: 15.
+ * TD_SOAK=1: 500 operations per backend (spread over the three projects); default: 10.
  */
 import test from 'ava';
 import {count, divergence, duplicates, pick, randomOp, remoteFor, rng, settle, syncJson, type BackendName} from './lib.js';
 
-const OPS = pick(15, 500);
+const OPS = pick(10, 500);
 
 for (const backend of ['dir', 'http', 'github'] as BackendName[]) {
   test.serial(`${backend}: three projects, ${OPS} random operations, syncs in random order${backend === 'github' ? ', a person editing in the UI' : ''}: identical task state`, async (t) => {

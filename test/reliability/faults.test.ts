@@ -51,8 +51,8 @@ async function verify(t: ExecutionContext, remote: Remote, a: Proj, b: Proj): Pr
   count('duplicated', dups.length, t.title);
 }
 
-/** Default run: every third kind (a different third per suite); TD_SOAK=1: all of them. */
-const share = <T>(xs: readonly T[], offset: number): T[] => xs.filter((_, i) => pick((i + offset) % 3 === 0 ? 1 : 0, 1) === 1);
+/** Default run: every fifth kind (a different fifth per suite); TD_SOAK=1: all of them. */
+const share = <T>(xs: readonly T[], offset: number): T[] => xs.filter((_, i) => pick((i + offset) % 5 === 0 ? 1 : 0, 1) === 1);
 
 const HTTP_FAULTS: Array<{name: string; fault: Fault}> = [
   {name: '500 nested envelope', fault: {kind: 'status', status: 500, envelope: 'nested'}},
@@ -95,7 +95,7 @@ test.serial('http: mixed faults on every route during long syncs from two projec
   const r = rng(12);
   let n = 0;
   for (let round = 0; round < rounds; round++) {
-    for (const p of [a, b]) n = await work(p, r, pick(6, 12), n);
+    for (const p of [a, b]) n = await work(p, r, pick(3, 12), n);
     const before = s.faults.fired.reduce((x, y) => x + y, 0);
     for (let i = 0; i < 4; i++) s.faults.add({...HTTP_FAULTS[Math.floor(r() * HTTP_FAULTS.length)]!.fault, times: 1 + Math.floor(r() * 2)});
     for (const p of [a, b, a]) clean(t, `round ${round} ${p.name}`, await syncJson(p));
@@ -144,7 +144,7 @@ test.serial('github: mixed faults (seeded probability) during long syncs, with a
   const r = rng(22);
   let n = 0;
   for (let round = 0; round < rounds; round++) {
-    for (const p of [a, b]) n = await work(p, r, pick(5, 10), n);
+    for (const p of [a, b]) n = await work(p, r, pick(3, 10), n);
     const issue = em.issues('acme/app')[0];
     if (issue) {
       em.advanceClock(2000);
