@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import {existsSync} from 'node:fs';
+import {ENTITY_TYPES} from 'td-sync-sdk';
 import {listBackups, type BackupInfo} from './backup.js';
 import {StoreError} from './errors.js';
 import {OLDEST_MIGRATABLE} from './migrations.js';
@@ -13,22 +14,8 @@ import {databasePath} from './project.js';
 import {SCHEMA_VERSION} from './schema.js';
 import {usesWal} from './upgrade.js';
 
-/** Tables whose rows travel through sync (spec §2.2), plus the journal. */
-export const SYNCED_TABLES = [
-  'issues',
-  'logs',
-  'comments',
-  'handoffs',
-  'boards',
-  'board_issue_positions',
-  'issue_dependencies',
-  'issue_files',
-  'work_sessions',
-  'work_session_issues',
-  'issue_reviews',
-  'notes',
-  'action_log',
-] as const;
+/** Tables whose rows travel through sync (the SDK's entity types, spec §2.2), plus the journal. */
+export const SYNCED_TABLES: readonly string[] = [...ENTITY_TYPES, 'action_log'];
 
 export interface TargetPending {
   target: string;
