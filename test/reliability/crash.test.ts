@@ -3,15 +3,19 @@
  * moment after the remote first shows progress (a request answered, the shared folder grew) — in
  * the project that pushes and in the one that pulls, for dir, http and github. After clean re-runs
  * every project has the same tasks, nothing is left pending, and the remote holds every event,
- * issue and comment once. TD_SOAK=1: 85 points per backend (255 attempts; ~80% land mid-run); default: 2 per backend.
+ * issue and comment once. A kill that lands after the run already finished is not a crash point:
+ * attempts go on until KILLS kills landed mid-run (at most twice as many attempts).
+ * TD_SOAK=1: 70 per backend (210 in all); default: 2 per backend.
  */
 import test from 'ava';
-import {count, divergence, duplicates, killedSync, pick, quickCheck, randomOp, remoteFor, rng, settle, syncJson, type BackendName} from './lib.js';
+import {SOAK, count, divergence, duplicates, killedSync, pick, quickCheck, randomOp, remoteFor, rng, settle, syncJson, type BackendName} from './lib.js';
 
-const POINTS = pick(2, 85);
+const KILLS = pick(2, 70);
+const MAX_ATTEMPTS = KILLS * 2;
+// The soak promises its figure; the two-kill CI subset only reports how many landed.
 
 for (const backend of ['dir', 'http', 'github'] as BackendName[]) {
-  test.serial(`${backend}: td sync SIGKILLed at ${POINTS} random points across push and pull; a clean re-run converges, nothing lost or duplicated`, async (t) => {
+  test.serial(`${backend}: td sync SIGKILLed at ${KILLS} random points across push and pull; a clean re-run converges, nothing lost or duplicated`, async (t) => {
     const remote = await remoteFor(backend);
     t.teardown(() => remote.close());
     const a = await remote.project('A');
@@ -19,7 +23,8 @@ for (const backend of ['dir', 'http', 'github'] as BackendName[]) {
     const r = rng(backend === 'dir' ? 101 : backend === 'http' ? 202 : 303);
     let n = 0;
     let killed = 0;
-    for (let point = 0; point < POINTS; point++) {
+    let point = 0;
+    for (; killed < KILLS && point < MAX_ATTEMPTS; point++) {
       const [writer, other] = r() < 0.5 ? [a, b] : [b, a];
       const ops = 1 + Math.floor(r() * 4);
       for (let i = 0; i < ops; i++) await randomOp(writer, r, ++n);
@@ -51,7 +56,8 @@ for (const backend of ['dir', 'http', 'github'] as BackendName[]) {
     t.is(diff, undefined);
     const dups = duplicates(remote);
     t.deepEqual(dups, []);
-    t.log(`${backend}: ${POINTS} points, ${killed} killed mid-run, ${n} operations`);
+    t.log(`${backend}: ${point} attempts, ${killed} killed mid-run, ${n} operations`);
+    if (SOAK) t.true(killed >= KILLS, `only ${killed} of ${point} attempts killed td sync mid-run`);
     count('crashPoints', killed, t.title);
     count('lost', diff ? 1 : 0, t.title);
     count('duplicated', dups.length, t.title);

@@ -8,6 +8,7 @@
 import test, {type ExecutionContext} from 'ava';
 import {REQUEST_FAULTS, FIELD_FAULTS} from '../github-emulator/faults.js';
 import type {Fault} from '../td-sync-server/faults.js';
+import type {GitHubEmulator} from '../github-emulator/index.js';
 import {count, divergence, duplicates, pick, randomOp, remoteFor, rng, settle, syncJson, type Proj, type Remote} from './lib.js';
 
 
@@ -25,12 +26,18 @@ function clean(t: ExecutionContext, label: string, r: Awaited<ReturnType<typeof 
   return false;
 }
 
-/** Resume with no faults until a run completes (at most 4 runs). */
-async function resume(t: ExecutionContext, p: Proj, label: string): Promise<void> {
+/**
+ * Resume with no faults until a run completes (at most 4 runs). A run stopped by a rate limit
+ * names when to come back (`retryAt`); `wait` lets that time pass on the remote — the GitHub
+ * emulator's clock moves past it, as a user's wall clock would — before the next run.
+ */
+async function resume(t: ExecutionContext, p: Proj, label: string, wait?: (retryAt: Date) => void): Promise<void> {
   let last = '';
   for (let i = 0; i < 4; i++) {
     const r = await syncJson(p);
     if (r.code === 0 && r.report.pending === 0 && !r.report.stopped) return;
+    const retryAt = r.report.stopped?.retryAt ?? r.report.error?.retryAt;
+    if (wait && retryAt) wait(new Date(retryAt));
     last = `exit ${r.code}: ${r.raw.stdout.slice(0, 1500)}\n${r.raw.stderr.slice(0, 1500)}`;
   }
   t.fail(`${label}: still not complete after 4 fault-free runs; the last:\n${last}`);
@@ -108,6 +115,12 @@ test.serial('http: mixed faults on every route during long syncs from two projec
 });
 
 const GH_KINDS = [...REQUEST_FAULTS, ...FIELD_FAULTS, 'delay'] as const;
+
+/**
+ * Waiting out a GitHub limit: the emulator's clock (which its minute and hour windows and its
+ * `Date` header follow) moves one second past the `retryAt` the run reported.
+ */
+const waitOn = (em: GitHubEmulator) => (retryAt: Date) => em.advanceClock(Math.max(0, retryAt.getTime() - em.now().getTime()) + 1000);
 /** Options that keep a fault short: no minute-long Retry-After, no 10 s hold. */
 const ghSpec = (kind: string, r: () => number) => ({kind, retryAfter: 1, delayMs: 300, skip: Math.floor(r() * 3), ...(kind === 'not-found' ? {match: 'node'} : {})});
 
@@ -129,7 +142,7 @@ test.serial(`github: each fault kind of the emulator alone (${GH_ALONE.length} o
     em.faults.clear();
     count('faultsInjected', left === 0 ? 1 : 0, t.title);
     t.true(em.requestLog.length > before, `${kind}: the sync reached the emulator`);
-    await resume(t, a, kind);
+    await resume(t, a, kind, waitOn(em));
   }
   await verify(t, remote, a, b);
 });
@@ -156,8 +169,8 @@ test.serial('github: mixed faults (seeded probability) during long syncs, with a
     const left = em.faults.list().reduce((x, f) => x + ((f as {left?: number}).left ?? f.count ?? 0), 0);
     em.faults.clear();
     count('faultsInjected', Math.max(0, kinds.length * 2 - left), t.title);
-    await resume(t, a, `round ${round}`);
-    await resume(t, b, `round ${round}`);
+    await resume(t, a, `round ${round}`, waitOn(em));
+    await resume(t, b, `round ${round}`, waitOn(em));
   }
   await verify(t, remote, a, b);
 });
