@@ -44,12 +44,16 @@ for (const [typed, pkg] of [
   });
 }
 
-test('node_modules is searched walking up from the project root', async (t) => {
+test('only the project\'s own node_modules is searched: a backend in a parent folder\'s node_modules is not loaded', async (t) => {
   const outer = tempDir('td-host-outer-');
   writeBackendPackage(outer, 'td-sync-backend-up', {name: 'up'});
   const dir = join(outer, 'apps', 'proj');
   mkdirSync(join(dir, '.todos'), {recursive: true});
   writeFileSync(join(dir, '.tdrc.json'), JSON.stringify({sync: {backend: 'up'}}));
+  const e = await t.throwsAsync(target(dir));
+  t.regex(e!.message, /sync backend "up" not found: no package td-sync-backend-up/);
+  // The same package in the project's own node_modules is found.
+  writeBackendPackage(dir, 'td-sync-backend-up', {name: 'up'});
   const r = await target(dir);
   t.is(r.packageName, 'td-sync-backend-up');
   t.is(r.targetId, 'up:default');

@@ -14,6 +14,7 @@ export default defineBackend<DirConfig>({
   displayName: 'Shared folder',
   description: 'Each device appends its changes to its own files in a shared folder; everyone reads everyone else\'s.',
   validateConfig: validateDirConfig,
+  configKeys: ['path', 'segmentBytes'],
   remoteId: (config) => config.path,
   init: {questions: initQuestions, finalize: finalizeInit},
   create: (config, context) => new DirBackend(config, context),

@@ -4,7 +4,7 @@
  * a reader usually sees a task's creation before a log written about it on another machine.
  */
 import {readFile} from 'node:fs/promises';
-import type {Logger, PullResult, SyncEvent} from 'td-sync-sdk';
+import type {Logger, PullResult, SkippedRecord, SyncEvent} from 'td-sync-sdk';
 import {encodeCursor, type Position, type Positions} from './cursor.js';
 import {listDir} from './files.js';
 import {deviceDir, devicesDir, isDeviceName, positionSeq, segmentNumber, segmentPath} from './layout.js';
@@ -25,6 +25,7 @@ class DeviceStream {
     start: Position | undefined,
     private readonly logger: Logger,
     private readonly mapRemote?: PullOptions['mapRemote'],
+    private readonly onSkip: (record: SkippedRecord) => void = () => {},
   ) {
     this.position = start ?? {segment: segments[0] ?? 1, offset: 0};
     if (start && !segments.includes(start.segment)) {
@@ -57,7 +58,9 @@ class DeviceStream {
         }
       }
       if (parsed.kind === 'bad') {
-        this.logger.warn(`dir: skipping an unreadable line at ${segmentPath(this.root, this.deviceId, this.position.segment)} byte ${line.start}: ${parsed.reason}`);
+        const where = `${segmentPath(this.root, this.deviceId, this.position.segment)} byte ${line.start}`;
+        this.logger.warn(`dir: skipping an unreadable line at ${where}: ${parsed.reason}`);
+        this.onSkip({reason: parsed.reason, where, remoteSeq: positionSeq(this.deviceId, this.position.segment, line.start), raw: line.text});
       }
       this.position = {segment: this.position.segment, offset: line.end};
     }
@@ -139,8 +142,10 @@ export async function pullPage(options: PullOptions): Promise<PullResult> {
   const {root, positions, limit, exclude, logger} = options;
   const devices = await listDevices(root);
   const streams: DeviceStream[] = [];
+  const skipped: SkippedRecord[] = [];
+  const onSkip = (record: SkippedRecord) => skipped.push(record);
   for (const [id, segments] of devices) {
-    if (!exclude.has(id)) streams.push(new DeviceStream(root, id, segments, positions.get(id), logger, options.mapRemote));
+    if (!exclude.has(id)) streams.push(new DeviceStream(root, id, segments, positions.get(id), logger, options.mapRemote, onSkip));
   }
   const events: SyncEvent[] = [];
   try {
@@ -162,7 +167,7 @@ export async function pullPage(options: PullOptions): Promise<PullResult> {
     for (const s of streams) if (!hasMore && (await s.peek())) hasMore = true;
     const next = new Map(positions);
     for (const s of streams) next.set(s.deviceId, s.position);
-    return {events, cursor: encodeCursor(next), hasMore};
+    return {events, cursor: encodeCursor(next), hasMore, ...(skipped.length > 0 ? {skipped} : {})};
   } finally {
     for (const s of streams) await s.close();
   }

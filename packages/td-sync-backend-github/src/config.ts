@@ -69,6 +69,12 @@ function importMode(v: unknown): ImportMode {
   throw new ConfigError(`sync.github.import must be "managed", "all" or "none" (got ${JSON.stringify(v)})`, {code: 'github_config_invalid'});
 }
 
+/** Every `sync.github.*` setting validateConfig reads (the host warns about any other). */
+export const GITHUB_CONFIG_KEYS: readonly string[] = Object.freeze([
+  'repo', 'baseUrl', 'labelPrefix', 'managedLabel', 'import', 'pageSize', 'overlapSeconds', 'reconcileHours',
+  'maxWaitSeconds', 'writeSpacingMs', 'createsPerMinute', 'createsPerHour', 'mutationsPerRequest',
+]);
+
 export function validateConfig(raw: JsonObject): GitHubConfig {
   for (const k of ['token', 'auth', 'password', 'githubToken']) {
     if (raw[k] !== undefined) {

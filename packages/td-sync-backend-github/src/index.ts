@@ -4,7 +4,7 @@
  */
 import {defineBackend, type BackendContext, type JsonObject} from 'td-sync-sdk';
 import {GitHubBackend} from './backend.js';
-import {remoteId, validateConfig, type GitHubConfig} from './config.js';
+import {GITHUB_CONFIG_KEYS, remoteId, validateConfig, type GitHubConfig} from './config.js';
 import {finalize, questions} from './init.js';
 
 const backend = defineBackend<GitHubConfig>({
@@ -13,6 +13,7 @@ const backend = defineBackend<GitHubConfig>({
   displayName: 'GitHub Issues',
   description: 'Mirror td tasks to GitHub issues (labels, sub-issues, comments) and bring GitHub edits back.',
   validateConfig: (raw: JsonObject) => validateConfig(raw),
+  configKeys: GITHUB_CONFIG_KEYS,
   remoteId,
   init: {questions, finalize},
   create: (config: GitHubConfig, context: BackendContext) => new GitHubBackend(config, context),

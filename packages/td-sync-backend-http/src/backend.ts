@@ -16,6 +16,7 @@ import {
   type PushAck,
   type PushRejection,
   type PushResult,
+  type SkippedRecord,
   type SyncBackend,
   type SyncEvent,
   type WireEvent,
@@ -175,6 +176,7 @@ export class HttpBackend implements SyncBackend {
     });
     const wireDevice = await this.wireDeviceId();
     const events: SyncEvent[] = [];
+    const skipped: SkippedRecord[] = [];
     for (const w of res.body.events ?? []) {
       let e: SyncEvent;
       try {
@@ -183,6 +185,7 @@ export class HttpBackend implements SyncBackend {
         // Types td-sync accepts but td never applies (sessions, git_snapshots...): td quarantines
         // them and steps over; the cursor still moves past them.
         this.context.logger.warn(`skipping td-sync event seq ${w.server_seq}: ${(err as Error).message}`);
+        skipped.push(skippedWire(w, (err as Error).message));
         continue;
       }
       // Our own events under td's device id are this device's events for the engine.
@@ -190,7 +193,7 @@ export class HttpBackend implements SyncBackend {
       events.push(e);
     }
     const count = (res.body.events ?? []).length;
-    return {events, cursor: String(res.body.last_server_seq ?? after), hasMore: Boolean(res.body.has_more) && count > 0};
+    return {events, cursor: String(res.body.last_server_seq ?? after), hasMore: Boolean(res.body.has_more) && count > 0, ...(skipped.length > 0 ? {skipped} : {})};
   }
 
   async status(): Promise<BackendStatus> {
@@ -312,6 +315,19 @@ export function batches(events: readonly SyncEvent[], maxBytes = MAX_PUSH_BYTES)
   }
   if (cur.events.length > 0) out.push(cur);
   return out;
+}
+
+/** What the report and td_sync_skipped keep of a wire event td cannot apply. */
+function skippedWire(w: WireEvent, reason: string): SkippedRecord {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    reason,
+    where: `server_seq ${w.server_seq}`,
+    remoteSeq: w.server_seq,
+    entityType: text(w.entity_type),
+    entityId: text(w.entity_id),
+    raw: JSON.stringify(w),
+  };
 }
 
 function rejectionFromWire(r: {client_action_id: number; reason: string; server_seq?: number}): PushRejection {

@@ -16,6 +16,8 @@ export default defineBackend<HttpConfig>({
   displayName: 'td-sync server (HTTP)',
   description: "td's own sync server (td-sync), spoken over HTTP: interoperates with teammates running the Go td.",
   validateConfig: (raw) => validateConfig(raw),
+  // `project` is td's own older spelling of projectId (td sync link rewrites it).
+  configKeys: ['url', 'projectId', 'project', 'timeoutMs', 'maxRetries', 'retryBudgetMs'],
   remoteId,
   init: {questions, finalize},
   create: (config: HttpConfig, context: BackendContext) => new HttpBackend(config, context),

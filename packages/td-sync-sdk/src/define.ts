@@ -29,6 +29,9 @@ export function backendProblems(value: unknown): string[] {
   if (!isName(d.name)) problems.push('name must be a short identifier such as "github"');
   if (typeof d.displayName !== 'string' || d.displayName === '') problems.push('displayName must be a non-empty string');
   for (const fn of ['validateConfig', 'remoteId', 'create']) if (!isFn(d[fn])) problems.push(`${fn} must be a function`);
+  if (d.configKeys !== undefined && !(Array.isArray(d.configKeys) && d.configKeys.every((k) => typeof k === 'string'))) {
+    problems.push('configKeys must be an array of setting names');
+  }
   if (d.init !== undefined) {
     const init = d.init as Record<string, unknown>;
     if (typeof init !== 'object' || init === null || !isFn(init.questions)) problems.push('init.questions must be a function');

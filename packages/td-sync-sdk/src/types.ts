@@ -105,6 +105,25 @@ export interface PullResult {
   /** The cursor to store once this page is applied. Opaque: the engine never parses it. */
   cursor: string | null;
   hasMore: boolean;
+  /**
+   * Optional (additive): remote records on this page the backend could not turn into events
+   * (unknown entity type, unparseable line...). The cursor moves past them; the engine counts them
+   * in the report's `skipped` and records them with the page, so a skip is never silent.
+   */
+  skipped?: SkippedRecord[];
+}
+
+/** A remote record a backend stepped over; see `PullResult.skipped`. */
+export interface SkippedRecord {
+  /** Why, in words (`unknown entity type "spaceships"`). */
+  reason: string;
+  /** Where the record is on the remote (a server seq, a file and byte offset, an issue number). */
+  where?: string;
+  remoteSeq?: string | number;
+  entityType?: string;
+  entityId?: string;
+  /** The record as received, when it is text (truncated by the engine when stored). */
+  raw?: string;
 }
 
 export interface RateLimitInfo {
@@ -276,6 +295,12 @@ export interface BackendDefinition<Config extends JsonObject = JsonObject> {
    * hosts written before it existed pass only `raw`.
    */
   validateConfig(raw: JsonObject, context?: ConfigContext): Config;
+  /**
+   * Optional: every setting `sync.<name>.*` this backend reads. The host warns about any other key
+   * (a typo such as `pathh` is named, with the closest known key) instead of ignoring it silently.
+   * Leave it out and the host says nothing about unknown keys.
+   */
+  configKeys?: readonly string[];
   /** The remote part of the target id (e.g. `acme/app`); stable for the same remote. */
   remoteId(config: Config): string;
   /** Questions for `td sync init`; the answers become `sync.<name>.*`. */

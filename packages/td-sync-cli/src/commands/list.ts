@@ -24,7 +24,7 @@ export default class List extends TdCommand {
     deleted: Flags.boolean({description: 'Only soft-deleted issues'}),
     sort: Flags.string({description: 'Sort column (priority, created_at, updated_at, id, title, status, points, ...)'}),
     reverse: Flags.boolean({char: 'r', description: 'Reverse sort order'}),
-    limit: Flags.integer({char: 'n', description: 'Maximum rows (0 = no limit)', default: 50}),
+    limit: Flags.integer({char: 'n', description: 'Maximum rows (0 = no limit)', default: 50, min: 0}),
   };
 
   async run(): Promise<void> {

@@ -19,6 +19,8 @@ export interface ResolvedTarget {
   /** Hooks with every configured plugin already applied. */
   hooks: SyncHooks;
   credentials: CredentialStore;
+  /** What the host noticed while resolving (e.g. unknown config keys); copied into the report. */
+  warnings?: readonly string[];
 }
 
 export interface SyncRunOptions {

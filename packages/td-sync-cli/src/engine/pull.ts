@@ -9,7 +9,7 @@ import {applyTotal, ingest, materialize, newestStamp, prepare, registerWrites, s
 import {classifyFailure} from './classify.js';
 import {applyResolution, detectConflict} from './conflicts.js';
 import {callHook, isHookFailure} from './hook-calls.js';
-import {numericSeq, recordConflict, recordHistory, recordSkip} from './records.js';
+import {numericSeq, recordConflict, recordHistory, recordSkip, recordUnreadable} from './records.js';
 import type {Run} from './run.js';
 import {ensureEngineTables} from './schema.js';
 import {stampLocalRows} from './stamping.js';
@@ -99,6 +99,9 @@ function checkPage(page: PullResult): PullResult {
   if (!page || !Array.isArray(page.events) || typeof page.hasMore !== 'boolean' || !(page.cursor === null || typeof page.cursor === 'string')) {
     throw new TypeError('backend pull() must return {events: [], cursor: string | null, hasMore: boolean}');
   }
+  if (page.skipped !== undefined && !(Array.isArray(page.skipped) && page.skipped.every((s) => typeof s?.reason === 'string'))) {
+    throw new TypeError('backend pull() returned `skipped` that is not an array of {reason: string, ...}');
+  }
   return page;
 }
 
@@ -148,13 +151,14 @@ export async function pullPhase(run: Run): Promise<void> {
         const page = checkPage(await run.backend.pull({cursor: next, limit}));
         run.report.pulled += page.events.length;
         if (run.dryRun) {
+          run.report.skipped += page.skipped?.length ?? 0;
           if (page.events.length === 0 || !page.hasMore || page.cursor === next) return;
           next = page.cursor;
           cursor = next;
           continue;
         }
         if (page.events.length === 0) {
-          if (page.cursor !== next) group.push({page, events: []});
+          if (page.cursor !== next || page.skipped?.length) group.push({page, events: []});
           done = true;
           break;
         }
@@ -170,13 +174,14 @@ export async function pullPhase(run: Run): Promise<void> {
         if (count >= GROUP_EVENTS || run.signal.aborted) break;
       }
       if (group.length === 0) return;
-      const summaries: PageSummary[] = group.map(() => ({applied: 0, conflicts: 0, skipped: 0}));
+      const summaries: PageSummary[] = group.map(({page}) => ({applied: 0, conflicts: 0, skipped: page.skipped?.length ?? 0}));
       const failures: Array<{ev: SyncEvent; error: unknown}> = [];
       try {
         await run.writer.txAsync(async () => {
           // Local rows written while this run waited on the network get their stamps first.
           if (run.unordered) stampLocalRows(run.store, run.deviceId, run.sessionId, run.now());
           for (let i = 0; i < group.length; i++) {
+            for (const rec of group[i].page.skipped ?? []) recordUnreadable(run.store.db, run.target.targetId, rec);
             for (const ev of group[i].events) await applyOne(run, ev, summaries[i], failures);
             if (failures.length > 0) throw new PageRolledBack(failures);
           }
@@ -194,8 +199,9 @@ export async function pullPhase(run: Run): Promise<void> {
       run.state.committed();
       for (let i = 0; i < group.length; i++) {
         const {page} = group[i];
-        if (page.events.length === 0) continue;
         const summary = summaries[i];
+        run.report.skipped += page.events.length === 0 ? summary.skipped : 0;
+        if (page.events.length === 0) continue;
         run.report.applied += summary.applied;
         run.report.conflicts += summary.conflicts;
         run.report.skipped += summary.skipped;

@@ -4,7 +4,7 @@
  * sync_skipped_events when the sequence is numeric), and td's sync_history for the http target.
  */
 import type Database from 'better-sqlite3';
-import {payloadToWire, type JsonObject, type SyncEvent} from 'td-sync-sdk';
+import {payloadToWire, type JsonObject, type SkippedRecord, type SyncEvent} from 'td-sync-sdk';
 import {sql} from './tables.js';
 
 export const numericSeq = (seq: unknown): number | undefined => {
@@ -34,7 +34,7 @@ export function recordConflict(db: Database.Database, c: ConflictRecord): void {
   ).run(c.target, c.event.entityType, c.event.entityId, seqText(c.event.remoteSeq), c.resolution, c.resolvedBy, local, remote);
 }
 
-export type SkipReason = 'orphaned_parent' | 'quarantined';
+export type SkipReason = 'orphaned_parent' | 'quarantined' | 'unreadable';
 
 function wirePayload(ev: SyncEvent): string | null {
   try {
@@ -55,6 +55,15 @@ export function recordSkip(db: Database.Database, target: string, ev: SyncEvent,
       'INSERT OR REPLACE INTO sync_skipped_events (server_seq, device_id, action_type, entity_type, entity_id, reason, error, payload, skipped_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(seq, String(ev.deviceId ?? ''), String(ev.actionType ?? ''), String(ev.entityType ?? ''), String(ev.entityId ?? ''), reason, error, payload, new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ''));
   }
+}
+
+/** A remote record the backend could not turn into an event (PullResult.skipped): kept, never silent. */
+export function recordUnreadable(db: Database.Database, target: string, rec: SkippedRecord): void {
+  const raw = typeof rec.raw === 'string' ? rec.raw.slice(0, 64 * 1024) : null;
+  const error = rec.where ? `${rec.reason} (at ${rec.where})` : rec.reason;
+  sql(db, 
+    'INSERT INTO td_sync_skipped (target, remote_seq, entity_type, entity_id, reason, error, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(target, seqText(rec.remoteSeq), String(rec.entityType ?? ''), String(rec.entityId ?? ''), 'unreadable', error, raw);
 }
 
 export function recordHistory(db: Database.Database, direction: 'push' | 'pull', ev: SyncEvent, seq: unknown, deviceId: string): void {

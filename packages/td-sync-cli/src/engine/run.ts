@@ -43,7 +43,7 @@ export function emptyReport(target: ResolvedTarget, dryRun: boolean): SyncReport
   return {
     target: target.targetId, backend: target.backendName, dryRun,
     pushed: 0, rejected: 0, pulled: 0, applied: 0, conflicts: 0, skipped: 0, failed: 0, pending: 0,
-    heldBack: 0, rateLimitWaitMs: 0, durationMs: 0, warnings: [],
+    heldBack: 0, rateLimitWaitMs: 0, durationMs: 0, warnings: [...(target.warnings ?? [])],
   };
 }
 

@@ -2,11 +2,13 @@
  * Where backend and plugin packages are found, in this order and nowhere else:
  *   1. oclif plugins: the CLI's core plugins, then those added by `td plugins install` (user) or
  *      `td plugins link` (link);
- *   2. the project's node_modules, walking up from the project root (scoped packages too).
+ *   2. the project's own node_modules (`<project root>/node_modules`, scoped packages too) — not
+ *      the parent folders' (DESIGN §4): a node_modules planted above the project, in a shared
+ *      home or /tmp, must not be able to hand td code to run.
  * Finding reads package.json files only; importing is load.ts's job.
  */
 import {readFileSync, readdirSync, realpathSync} from 'node:fs';
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import {BACKEND_PREFIX, followsConvention} from './names.js';
 
 export type PackageSource = 'core' | 'user' | 'link' | 'node_modules';
@@ -72,16 +74,9 @@ function readPackageJson(root: string): PackageJson | undefined {
   }
 }
 
-/** `<dir>/node_modules` for the project root and each parent, nearest first. */
+/** The node_modules folders searched for a project: its own, only. */
 export function nodeModulesDirs(projectRoot: string): string[] {
-  const out: string[] = [];
-  let dir = projectRoot;
-  for (;;) {
-    out.push(join(dir, 'node_modules'));
-    const up = dirname(dir);
-    if (up === dir) return out;
-    dir = up;
-  }
+  return [join(projectRoot, 'node_modules')];
 }
 
 function fromNodeModules(nodeModules: string, name: string): FoundPackage | undefined {
@@ -97,7 +92,7 @@ function fromNodeModules(nodeModules: string, name: string): FoundPackage | unde
   return {name: pjson.name ?? name, version: pjson.version, root: real, source: 'node_modules', pjson};
 }
 
-/** Find one package by exact npm name: oclif plugins first, then node_modules up from the project root. */
+/** Find one package by exact npm name: oclif plugins first, then the project's node_modules. */
 export function findPackage(packageName: string, options: DiscoveryOptions): FoundPackage | undefined {
   const viaOclif = oclifPackages(options.oclif).find((p) => p.name === packageName);
   if (viaOclif) return viaOclif;
