@@ -29,6 +29,8 @@ export interface Prepared {
   id: string;
   newData: JsonObject | null;
   prevData: JsonObject | null;
+  /** diff(), computed once: conflict detection and applying both need it. */
+  changes?: {value: JsonObject | undefined};
 }
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,13 +67,21 @@ function rowData(prep: Prepared): JsonObject {
 
 /** Changed keys of an update (keys removed -> null); `id` excluded. Undefined when there is no previous data. */
 function diff(prep: Prepared): JsonObject | undefined {
+  prep.changes ??= {value: computeDiff(prep)};
+  return prep.changes.value;
+}
+
+/** Same value (a primitive compares directly; objects and arrays by their JSON). */
+const same = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b));
+
+function computeDiff(prep: Prepared): JsonObject | undefined {
   const prev = unwrapFor(prep.table, prep.prevData);
   if (isEmpty(prev)) return undefined;
   const next = unwrapFor(prep.table, prep.newData) ?? {};
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(next)) {
     if (k === 'id') continue;
-    if (!(k in prev!) || JSON.stringify(prev![k]) !== JSON.stringify(v)) out[k] = v;
+    if (!(k in prev!) || !same(prev![k], v)) out[k] = v;
   }
   for (const k of Object.keys(prev!)) if (k !== 'id' && !(k in next)) out[k] = null;
   return out;
@@ -92,10 +102,15 @@ function orphanDetail(db: Database.Database, prep: Prepared, data: JsonObject, c
 
 export type TotalOutcome = {kind: 'applied'; replaced?: Record<string, unknown>} | {kind: 'orphan'; detail: string};
 
+/** The local row as the caller already read it (`row` undefined = no such row), to save a second read. */
+export interface KnownRow {
+  row: Record<string, unknown> | undefined;
+}
+
 /** td's whole-row upsert; `mustExist` = replace-if-exists. */
-function upsert(db: Database.Database, prep: Prepared, mustExist: boolean): TotalOutcome {
+function upsert(db: Database.Database, prep: Prepared, mustExist: boolean, known?: KnownRow): TotalOutcome {
   const data = rowData(prep);
-  const existing = readRow(db, prep.table, prep.id);
+  const existing = known ? known.row : readRow(db, prep.table, prep.id);
   if (mustExist && !existing) return {kind: 'applied'};
   if (!existing) {
     const detail = orphanDetail(db, prep, data, true);
@@ -121,8 +136,11 @@ function wouldCycle(db: Database.Database, issueId: string, dependsOn: string): 
   return false;
 }
 
-/** Apply one event with td's rules (total order). Throws on failure; the caller classifies. */
-export function applyTotal(db: Database.Database, prep: Prepared, ev: SyncEvent): TotalOutcome {
+/**
+ * Apply one event with td's rules (total order). Throws on failure; the caller classifies.
+ * `known`: the row with this id as read in the same transaction before (nothing wrote it since).
+ */
+export function applyTotal(db: Database.Database, prep: Prepared, ev: SyncEvent, known?: KnownRow): TotalOutcome {
   switch (ev.actionType) {
     case 'create': {
       if (prep.table === 'issue_dependencies') {
@@ -135,7 +153,7 @@ export function applyTotal(db: Database.Database, prep: Prepared, ev: SyncEvent)
           else return {kind: 'applied'};
         }
       }
-      return upsert(db, prep, false);
+      return upsert(db, prep, false, known);
     }
     case 'update': {
       const changes = diff(prep);
@@ -151,7 +169,7 @@ export function applyTotal(db: Database.Database, prep: Prepared, ev: SyncEvent)
           }
         }
       }
-      return upsert(db, prep, true);
+      return upsert(db, prep, true, known);
     }
     case 'delete':
       if (prep.table === 'issues') sql(db, "UPDATE issues SET parent_id = '' WHERE parent_id = ?").run(prep.id);

@@ -39,14 +39,23 @@ export interface ConflictCheck {
   localSnapshot: JsonObject | null;
 }
 
-/** Is this event a conflict? If so ask the onConflict taps (a throwing tap fails the run). */
-export async function detectConflict(run: Run, prep: Prepared, ev: SyncEvent, local: Record<string, unknown> | undefined, self: boolean): Promise<ConflictCheck> {
-  const none: ConflictCheck = {conflict: false, resolvedBy: 'default', localSnapshot: null};
-  if (self || !local || !overwritesLocal(prep, ev, local)) return none;
+export const NO_CONFLICT: ConflictCheck = Object.freeze({conflict: false, resolvedBy: 'default', localSnapshot: null});
+
+/**
+ * Is this event a conflict? The conflict to put to the onConflict taps, or undefined. Synchronous:
+ * most events are no conflict, and those are applied without waiting on anything.
+ */
+export function findConflict(run: Run, prep: Prepared, ev: SyncEvent, local: Record<string, unknown> | undefined, self: boolean): Conflict | undefined {
+  if (self || !local || !overwritesLocal(prep, ev, local)) return undefined;
   const pending = localPending(run, prep);
-  if (pending.length === 0 && !modifiedSince(local, run.lastSyncAt)) return none;
+  if (pending.length === 0 && !modifiedSince(local, run.lastSyncAt)) return undefined;
   const localSnapshot = rowToJson(run.store.db, prep.table, local);
-  const c: Conflict = {target: run.target.targetId, entityType: prep.table, entityId: prep.id, local: localSnapshot, localPending: pending, remote: ev};
+  return {target: run.target.targetId, entityType: prep.table, entityId: prep.id, local: localSnapshot, localPending: pending, remote: ev};
+}
+
+/** Ask the onConflict taps about a conflict findConflict found (a throwing tap fails the run). */
+export async function resolveConflict(run: Run, prep: Prepared, c: Conflict): Promise<ConflictCheck> {
+  const localSnapshot = c.local;
   const track = tapTracker(run.hooks.onConflict);
   const r = await callHook('onConflict', run.hooks.onConflict, () => run.hooks.onConflict.promise(c, run.runContext));
   if (r === undefined || r === null) return {conflict: true, resolvedBy: 'default', localSnapshot};

@@ -7,7 +7,7 @@
 import type {PullResult, SyncEvent} from 'td-sync-sdk';
 import {applyTotal, ingest, materialize, newestStamp, prepare, registerWrites, stampOf, type Prepared} from './apply.js';
 import {classifyFailure} from './classify.js';
-import {applyResolution, detectConflict} from './conflicts.js';
+import {applyResolution, findConflict, NO_CONFLICT, resolveConflict, type ConflictCheck} from './conflicts.js';
 import {callHook, isHookFailure} from './hook-calls.js';
 import {numericSeq, recordConflict, recordHistory, recordSkip, recordUnreadable} from './records.js';
 import type {Run} from './run.js';
@@ -34,7 +34,7 @@ interface PageSummary {
  * unordered backends (where the event is always taken in; a tap's decision is applied on top).
  * `keepLocal` (total order): the tap chose the local version, so the event is not applied.
  */
-function applyByPolicy(run: Run, prep: Prepared, ev: SyncEvent, keepLocal: boolean): {winner: 'remote' | 'local'; orphan?: string} {
+function applyByPolicy(run: Run, prep: Prepared, ev: SyncEvent, keepLocal: boolean, local: Record<string, unknown> | undefined): {winner: 'remote' | 'local'; orphan?: string} {
   const db = run.store.db;
   if (run.unordered) {
     ensureEngineTables(db);
@@ -47,7 +47,7 @@ function applyByPolicy(run: Run, prep: Prepared, ev: SyncEvent, keepLocal: boole
     return {winner};
   }
   if (keepLocal) return {winner: 'local'};
-  const out = applyTotal(db, prep, ev);
+  const out = applyTotal(db, prep, ev, {row: local});
   if (out.kind === 'orphan') return {winner: 'remote', orphan: out.detail};
   // The project also syncs with an unordered target: keep its registers aware of this change, so a
   // later event from that target does not bring back older values.
@@ -61,37 +61,76 @@ function applyByPolicy(run: Run, prep: Prepared, ev: SyncEvent, keepLocal: boole
   return {winner: 'remote'};
 }
 
-async function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures: Array<{ev: SyncEvent; error: unknown}>): Promise<void> {
+/** Per-event savepoint statements, prepared once per connection (an event is applied whole or not at all). */
+const savepoints = new WeakMap<object, {begin: {run(): unknown}; release: {run(): unknown}; rollback: {run(): unknown}}>();
+function savepointOf(run: Run) {
   const db = run.store.db;
-  const target = run.target.targetId;
-  const self = ev.deviceId === run.deviceId;
-  db.exec('SAVEPOINT td_sync_event');
-  try {
-    const prep = prepare(db, ev);
-    const local = readRow(db, prep.table, prep.id);
-    const {conflict, resolution, resolvedBy, localSnapshot} = await detectConflict(run, prep, ev, local, self);
+  let s = savepoints.get(db);
+  if (!s) {
+    s = {begin: db.prepare('SAVEPOINT td_sync_event'), release: db.prepare('RELEASE td_sync_event'), rollback: db.prepare('ROLLBACK TO td_sync_event')};
+    savepoints.set(db, s);
+  }
+  return s;
+}
 
-    const {winner: byDefault, orphan} = applyByPolicy(run, prep, ev, resolution?.winner === 'local');
+/**
+ * Apply one pulled event inside its own savepoint. Synchronous unless the event is a conflict
+ * (then the onConflict taps are awaited): the tight loop over a page must not pay a promise per event.
+ */
+function applyOne(run: Run, ev: SyncEvent, summary: PageSummary, failures: Array<{ev: SyncEvent; error: unknown}>): Promise<void> | undefined {
+  const sp = savepointOf(run);
+  sp.begin.run();
+  let prep: Prepared;
+  let local: Record<string, unknown> | undefined;
+  let conflict: ReturnType<typeof findConflict>;
+  try {
+    prep = prepare(run.store.db, ev);
+    local = readRow(run.store.db, prep.table, prep.id);
+    conflict = findConflict(run, prep, ev, local, ev.deviceId === run.deviceId);
+  } catch (error) {
+    return void failOne(run, ev, summary, failures, error);
+  }
+  if (!conflict) return void finishOne(run, ev, summary, failures, prep, local, NO_CONFLICT);
+  const c = conflict;
+  return resolveConflict(run, prep, c).then(
+    (check) => finishOne(run, ev, summary, failures, prep, local, check),
+    (error) => failOne(run, ev, summary, failures, error),
+  );
+}
+
+function finishOne(run: Run, ev: SyncEvent, summary: PageSummary, failures: Array<{ev: SyncEvent; error: unknown}>, prep: Prepared, local: Record<string, unknown> | undefined, check: ConflictCheck): void {
+  const db = run.store.db;
+  try {
+    const {conflict, resolution, resolvedBy, localSnapshot} = check;
+    const {winner: byDefault, orphan} = applyByPolicy(run, prep, ev, resolution?.winner === 'local', local);
     const winner = applyResolution(run, prep, ev, local, resolution, byDefault);
     if (conflict) {
       summary.conflicts++;
-      recordConflict(db, {target, event: ev, local: localSnapshot, resolution: winner, resolvedBy});
+      recordConflict(db, {target: run.target.targetId, event: ev, local: localSnapshot, resolution: winner, resolvedBy});
     }
     if (orphan) {
       summary.skipped++;
-      recordSkip(db, target, ev, 'orphaned_parent', orphan);
+      recordSkip(db, run.target.targetId, ev, 'orphaned_parent', orphan);
     } else summary.applied++;
-    db.exec('RELEASE td_sync_event');
+    savepointOf(run).release.run();
   } catch (error) {
-    db.exec('ROLLBACK TO td_sync_event');
-    db.exec('RELEASE td_sync_event');
-    if (isHookFailure(error)) throw error;
-    if (classifyFailure(error) === 'permanent') {
-      summary.skipped++;
-      recordSkip(db, target, ev, 'quarantined', String((error as Error)?.message ?? error));
-      run.logger.warn(`quarantined remote event ${ev.entityType}/${ev.entityId}: ${(error as Error)?.message ?? error}`);
-    } else failures.push({ev, error});
+    return failOne(run, ev, summary, failures, error);
   }
+  if (run.http) recordHistory(db, 'pull', ev, ev.remoteSeq, String(ev.deviceId ?? ''));
+}
+
+/** Undo the event's savepoint; quarantine a permanent failure, keep a transient one for the page. */
+function failOne(run: Run, ev: SyncEvent, summary: PageSummary, failures: Array<{ev: SyncEvent; error: unknown}>, error: unknown): void {
+  const db = run.store.db;
+  const sp = savepointOf(run);
+  sp.rollback.run();
+  sp.release.run();
+  if (isHookFailure(error)) throw error;
+  if (classifyFailure(error) === 'permanent') {
+    summary.skipped++;
+    recordSkip(db, run.target.targetId, ev, 'quarantined', String((error as Error)?.message ?? error));
+    run.logger.warn(`quarantined remote event ${ev.entityType}/${ev.entityId}: ${(error as Error)?.message ?? error}`);
+  } else failures.push({ev, error});
   if (run.http) recordHistory(db, 'pull', ev, ev.remoteSeq, String(ev.deviceId ?? ''));
 }
 
@@ -182,7 +221,10 @@ export async function pullPhase(run: Run): Promise<void> {
           if (run.unordered) stampLocalRows(run.store, run.deviceId, run.sessionId, run.now());
           for (let i = 0; i < group.length; i++) {
             for (const rec of group[i].page.skipped ?? []) recordUnreadable(run.store.db, run.target.targetId, rec);
-            for (const ev of group[i].events) await applyOne(run, ev, summaries[i], failures);
+            for (const ev of group[i].events) {
+              const pending = applyOne(run, ev, summaries[i], failures);
+              if (pending) await pending;
+            }
             if (failures.length > 0) throw new PageRolledBack(failures);
           }
           commitCursor(run, group[group.length - 1].page.cursor);
