@@ -25,7 +25,7 @@ import {resolveAuth, type ResolvedAuth} from './auth.js';
 import {TdSyncClient} from './client.js';
 import type {HttpConfig} from './config.js';
 
-/** td's client batch (the server accepts up to 1000). */
+/** td's client batch (the server accepts up to 1000; spec §14 scenario 41 expects 500). */
 export const PUSH_BATCH = 500;
 /**
  * Bytes per push request: td-sync refuses bodies over 10 MiB as `invalid json body`, so batches are
@@ -107,11 +107,20 @@ export class HttpBackend implements SyncBackend {
     return typeof fileId === 'string' && fileId ? fileId : this.context.deviceId;
   }
 
+  private desiredSession(events: readonly SyncEvent[]): string {
+    return this.context.sessionId || events[0]?.sessionId || `ses_${this.context.deviceId.slice(0, 6)}`;
+  }
+
+  /**
+   * The session to push under: the recorded one while there is one (a push it carried may have
+   * reached the server unacknowledged), else this run's, recorded durably before the first byte
+   * leaves. The engine's session id is stable per project, so the record normally stays as it is
+   * from push to push and costs no write; see push() for when it is let go.
+   */
   private pushSession(events: readonly SyncEvent[]): string {
     const recorded = this.context.state.get<{sessionId?: string} | null>(INFLIGHT_KEY);
     if (recorded?.sessionId) return recorded.sessionId;
-    const sessionId = this.context.sessionId || events[0]?.sessionId || `ses_${this.context.deviceId.slice(0, 6)}`;
-    // Durable before the first byte leaves: a crash after the server committed must find it.
+    const sessionId = this.desiredSession(events);
     this.context.state.set(INFLIGHT_KEY, {sessionId, since: this.context.now().toISOString()});
     return sessionId;
   }
@@ -130,8 +139,10 @@ export class HttpBackend implements SyncBackend {
       }
       await this.pushBatch(batch.events, batch.json, deviceId, sessionId, acks, rejections);
     }
-    // Cleared together with the acks the engine records: from then on nothing is in flight.
-    this.context.state.stage(INFLIGHT_KEY, null);
+    // A recorded session other than this run's is let go together with the acks the engine
+    // records (from then on nothing is in flight under it), so the next push takes this run's.
+    // The same session stays recorded: clearing it would cost a durable write per batch.
+    if (sessionId !== this.desiredSession(events)) this.context.state.stage(INFLIGHT_KEY, null);
     return {acks, rejections};
   }
 

@@ -1,8 +1,9 @@
 /**
  * Push phase: backfill (before the first pull), stamping of local rows (unordered targets),
- * pending events in rowid order, `beforePush`, batches of capabilities.maxPushBatch, and per batch
- * one transaction that records acks (td_sync_acks; for http also action_log.synced_at/server_seq,
- * sync_state and sync_history) together with the backend's staged state.
+ * pending events in rowid order, `beforePush`, batches of capabilities.maxPushBatch, and
+ * transactions that record the acks of one or more batches (td_sync_acks; for http also
+ * action_log.synced_at/server_seq, sync_state and sync_history) together with the backend's staged
+ * state (see AckRecorder for how often).
  */
 import type {PushResult, SyncEvent} from 'td-sync-sdk';
 import {orphanBackfill, staleIssueBackfill} from './backfill.js';
@@ -115,6 +116,8 @@ export function stampOnly(run: Run): void {
 
 /** `beforePush` over one outgoing batch; returns the events to push and how many a tap held back. */
 async function beforePush(run: Run, events: SyncEvent[]): Promise<{out: SyncEvent[]; dropped: number}> {
+  // No taps: nothing to copy (taps get copies so they cannot change what the engine records).
+  if (!run.hooks.beforePush.isUsed()) return {out: events, dropped: 0};
   const result = await callHook('beforePush', run.hooks.beforePush, () => run.hooks.beforePush.promise(events.map((e) => structuredClone(e)), run.runContext));
   if (!Array.isArray(result)) throw new TypeError('a beforePush tap returned something other than an array of events');
   const known = new Set(events.map((e) => e.clientActionId));
@@ -145,10 +148,16 @@ function checkResult(result: PushResult): PushResult {
   return result;
 }
 
-function recordBatch(run: Run, batch: SyncEvent[], result: PushResult): number {
-  const db = run.store.db;
+interface Acked {
+  ev: SyncEvent;
+  seq: unknown;
+  duplicate: boolean;
+}
+
+/** What a batch's answer acknowledged (duplicates included); rejections are counted and warned about. */
+function ackedOf(run: Run, batch: SyncEvent[], result: PushResult): Acked[] {
   const byId = new Map(batch.map((e) => [e.clientActionId, e]));
-  const acked: Array<{ev: SyncEvent; seq: unknown; duplicate: boolean}> = [];
+  const acked: Acked[] = [];
   for (const a of result.acks) {
     const ev = byId.get(a.clientActionId);
     if (ev) acked.push({ev, seq: a.remoteSeq, duplicate: false});
@@ -163,6 +172,12 @@ function recordBatch(run: Run, batch: SyncEvent[], result: PushResult): number {
       if (run.report.warnings.length < 20) run.report.warnings.push(`${run.target.backendName} rejected ${ev.entityType}/${ev.entityId} (${r.reason}${r.message ? `: ${r.message}` : ''}); it stays pending`);
     }
   }
+  return acked;
+}
+
+/** One transaction: the acks of one or more batches, td's marks for http, the backend's staged state. */
+function recordAcks(run: Run, acked: Acked[]): number {
+  const db = run.store.db;
   run.writer.tx(() => {
     const ack = db.prepare('INSERT OR REPLACE INTO td_sync_acks (target, action_rowid, remote_seq) VALUES (?, ?, ?)');
     for (const a of acked) ack.run(run.target.targetId, a.ev.clientActionId, seqText(a.seq));
@@ -179,6 +194,42 @@ function recordBatch(run: Run, batch: SyncEvent[], result: PushResult): number {
   });
   run.state.committed();
   return acked.length;
+}
+
+/**
+ * Acks are recorded for several batches at once — at least every ACK_COMMIT_MS, every
+ * ACK_COMMIT_EVENTS events, and at the end of the push (also when it fails or is interrupted) — as
+ * td records a whole push in one transaction: each commit of td's database (journal_mode TRUNCATE)
+ * costs two syncs, more than a loopback request. A crash before the record re-sends those batches
+ * and the backend answers them as duplicates (every backend must: the SDK kit's crash-before-record
+ * scenario; http re-sends under its recorded session). A slow remote (GitHub) still records every
+ * batch, since each takes longer than ACK_COMMIT_MS.
+ */
+const ACK_COMMIT_MS = 1000;
+const ACK_COMMIT_EVENTS = 5000;
+
+class AckRecorder {
+  private acked: Acked[] = [];
+  private batches = 0;
+  private since = Date.now();
+
+  constructor(private readonly run: Run) {}
+
+  add(batch: SyncEvent[], result: PushResult): void {
+    this.acked.push(...ackedOf(this.run, batch, result));
+    this.batches++;
+    if (this.acked.length >= ACK_COMMIT_EVENTS || Date.now() - this.since >= ACK_COMMIT_MS) this.flush();
+  }
+
+  /** Record what is waiting (a batch without acks still commits the backend's staged state). */
+  flush(): void {
+    if (this.batches === 0) return;
+    const acked = this.acked;
+    this.acked = [];
+    this.batches = 0;
+    this.since = Date.now();
+    this.run.report.pushed += recordAcks(this.run, acked);
+  }
 }
 
 /**
@@ -200,6 +251,7 @@ export async function pushPhase(run: Run): Promise<void> {
   if (count === 0) return;
   const size = Math.max(1, run.caps.maxPushBatch);
   let dropped = 0;
+  const recorder = new AckRecorder(run);
   run.progress.start('push', count);
   try {
     for (const chunk of eventChunks(run, maxRowid)) {
@@ -214,14 +266,20 @@ export async function pushPhase(run: Run): Promise<void> {
         const batch = tapped.out;
         if (batch.length > 0) {
           const result = checkResult(await run.backend.push(batch));
-          run.report.pushed += recordBatch(run, batch, result);
+          recorder.add(batch, result);
           await callHook('afterPush', run.hooks.afterPush, () => run.hooks.afterPush.promise(result, run.runContext));
         }
         run.progress.tick(outgoing.length);
       }
     }
+    recorder.flush();
   } finally {
-    reportHeldBack(run, dropped);
-    run.progress.done();
+    // A failed or interrupted push still records what the remote acknowledged before it.
+    try {
+      recorder.flush();
+    } finally {
+      reportHeldBack(run, dropped);
+      run.progress.done();
+    }
   }
 }
