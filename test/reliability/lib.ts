@@ -188,7 +188,11 @@ const TD_BEGIN = /<!-- td:begin ([A-Za-z0-9_.:-]+) -->/;
 const TD_RECORD = /<!-- td:(log|handoff|comment|overflow) ([A-Za-z0-9_.:-]+)(?: on ([A-Za-z0-9_.:-]+))? -->/;
 
 export async function githubRemote(options: Parameters<typeof startGitHubEmulator>[0] = {}): Promise<Remote> {
-  const em = await startGitHubEmulator({seed: 1, ...options});
+  // The td side lifts its creation pacing for these long runs (below), so the emulator lifts GitHub's
+  // content-creation and secondary-point limits to match: a run paused by them is a clean stop, not
+  // what these tests are about. The limits and td's answer to them are tested where they belong
+  // (test/github-emulator, the backend's own suite, and the injected limit faults in faults.test.ts).
+  const em = await startGitHubEmulator({seed: 1, ...options, limits: {contentPerMinute: 1_000_000, contentPerHour: 10_000_000, secondaryPointsPerMinute: 10_000_000, ...options.limits}});
   em.createRepo('acme/app');
   return {
     backend: 'github',
