@@ -188,7 +188,11 @@ const TD_BEGIN = /<!-- td:begin ([A-Za-z0-9_.:-]+) -->/;
 const TD_RECORD = /<!-- td:(log|handoff|comment|overflow) ([A-Za-z0-9_.:-]+)(?: on ([A-Za-z0-9_.:-]+))? -->/;
 
 export async function githubRemote(options: Parameters<typeof startGitHubEmulator>[0] = {}): Promise<Remote> {
-  const em = await startGitHubEmulator({seed: 1, ...options});
+  // The td side lifts its creation pacing for these long runs (below), so the emulator lifts GitHub's
+  // content-creation and secondary-point limits to match: a run paused by them is a clean stop, not
+  // what these tests are about. The limits and td's answer to them are tested where they belong
+  // (test/github-emulator, the backend's own suite, and the injected limit faults in faults.test.ts).
+  const em = await startGitHubEmulator({seed: 1, ...options, limits: {contentPerMinute: 1_000_000, contentPerHour: 10_000_000, secondaryPointsPerMinute: 10_000_000, ...options.limits}});
   em.createRepo('acme/app');
   return {
     backend: 'github',
@@ -320,14 +324,18 @@ export function divergence(projects: Proj[]): string | undefined {
 export interface KillOutcome {
   killed: boolean;
   code: number | null;
+  /** Wall time from spawn to exit. */
+  ms: number;
 }
 
 /**
- * Start `td sync` and SIGKILL it: after `delayMs`, or (when `whenProgress`) as soon as the
- * remote shows progress (a request answered, the folder grew), polled every millisecond.
+ * Start `td sync` and SIGKILL it: after `delayMs`, or (when `whenProgress`) `delayMs` after the
+ * remote first shows progress (a request answered, the folder grew; polled every millisecond) —
+ * or at `fallbackMs` when it shows none by then (a pull-only run never writes to a folder).
  */
-export function killedSync(p: Proj, remote: Remote, plan: {delayMs: number; whenProgress: boolean; args?: string[]}): Promise<KillOutcome> {
+export function killedSync(p: Proj, remote: Remote, plan: {delayMs: number; whenProgress: boolean; fallbackMs?: number; args?: string[]}): Promise<KillOutcome> {
   return new Promise((resolve, reject) => {
+    const started = Date.now();
     const child = spawn(process.execPath, [TD_BIN, 'sync', ...(plan.args ?? [])], {cwd: p.dir, env: p.env, stdio: 'ignore'});
     let killed = false;
     const kill = () => {
@@ -338,8 +346,12 @@ export function killedSync(p: Proj, remote: Remote, plan: {delayMs: number; when
     let timer: NodeJS.Timeout | undefined;
     if (plan.whenProgress) {
       poll = setInterval(() => {
-        if (remote.progress() > before) setTimeout(kill, plan.delayMs);
+        if (remote.progress() === before) return;
+        clearInterval(poll);
+        clearTimeout(timer);
+        timer = setTimeout(kill, plan.delayMs);
       }, 1);
+      if (plan.fallbackMs !== undefined) timer = setTimeout(kill, plan.fallbackMs);
     } else {
       timer = setTimeout(kill, plan.delayMs);
     }
@@ -347,7 +359,7 @@ export function killedSync(p: Proj, remote: Remote, plan: {delayMs: number; when
     child.on('exit', (code) => {
       clearInterval(poll);
       clearTimeout(timer);
-      resolve({killed, code});
+      resolve({killed, code, ms: Date.now() - started});
     });
   });
 }
