@@ -153,7 +153,21 @@ export function pendingCount(store: Store, targetId: string, backendName: string
 /** The fixed client timestamp of a stamped local row (unordered targets), if the table exists. */
 export function localStampLookup(db: Database.Database): (rowid: number) => string | undefined {
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='td_sync_local_stamps'").get();
-  if (!has) return () => undefined;
-  const stmt = db.prepare('SELECT client_timestamp FROM td_sync_local_stamps WHERE action_rowid = ?');
-  return (rowid) => (stmt.get(rowid) as {client_timestamp: string} | undefined)?.client_timestamp;
+  if (!has || !db.prepare('SELECT 1 FROM td_sync_local_stamps LIMIT 1').get()) return () => undefined;
+  // Callers ask in rowid order: read the stamps a range of STAMP_RANGE rowids at a time (one query
+  // per range instead of one per journal row).
+  const range = db.prepare('SELECT action_rowid AS r, client_timestamp AS t FROM td_sync_local_stamps WHERE action_rowid >= ? AND action_rowid < ?');
+  let from = 0;
+  let to = 0;
+  let loaded = new Map<number, string>();
+  return (rowid) => {
+    if (rowid < from || rowid >= to) {
+      from = rowid;
+      to = rowid + STAMP_RANGE;
+      loaded = new Map((range.all(from, to) as Array<{r: number; t: string}>).map((x) => [x.r, x.t]));
+    }
+    return loaded.get(rowid);
+  };
 }
+
+const STAMP_RANGE = 2000;
