@@ -38,6 +38,38 @@ export function pendingRows(db: Database.Database, targetId: string, backendName
   return db.prepare(`SELECT ${COLS} FROM action_log a WHERE ${pendingWhere(backendName, acks)} ORDER BY a.rowid`).all(params) as ActionRow[];
 }
 
+/** What the push phase's scan reads of a pending row: no payload text, a verdict on it instead. */
+export interface ScannedRow {
+  rowid: number;
+  id: string | null;
+  entity_type: string;
+  entity_id: string | null;
+  timestamp: string;
+  /** 1 when new_data and previous_data are each empty, or valid JSON holding an object or null. */
+  json_ok: number;
+}
+
+/** SQLite's verdict on one payload column (CASE keeps json_type from seeing malformed text). */
+const jsonOk = (col: string) => `CASE WHEN ${col} IS NULL OR ${col} = '' THEN 1 WHEN json_valid(${col}) THEN json_type(${col}) IN ('object', 'null') ELSE 0 END`;
+
+/**
+ * Pending rows for the push phase's up-front scan, in rowid order: SQLite checks the payload JSON
+ * (json_valid, in C) instead of JavaScript parsing every payload only to drop it. A row SQLite finds
+ * wrong is read in full and built, so the error a user sees is buildEvent's.
+ */
+export function scanPendingRows(db: Database.Database, targetId: string, backendName: string): IterableIterator<ScannedRow> {
+  const acks = hasAcksTable(db);
+  const params = isHttp(backendName) || !acks ? {} : {target: targetId};
+  return db
+    .prepare(`SELECT a.rowid AS rowid, a.id, a.entity_type, a.entity_id, a.timestamp, (${jsonOk('a.new_data')}) AND (${jsonOk('a.previous_data')}) AS json_ok FROM action_log a WHERE ${pendingWhere(backendName, acks)} ORDER BY a.rowid`)
+    .iterate(params) as IterableIterator<ScannedRow>;
+}
+
+/** One journal row in full, by rowid. */
+export function actionRow(db: Database.Database, rowid: number): ActionRow | undefined {
+  return sql(db, `SELECT ${COLS} FROM action_log a WHERE a.rowid = ?`).get(rowid) as ActionRow | undefined;
+}
+
 /** Pending rows in rowid order, iterated one at a time (nothing is held in memory). */
 export function iteratePendingRows(db: Database.Database, targetId: string, backendName: string): IterableIterator<ActionRow> {
   const acks = hasAcksTable(db);

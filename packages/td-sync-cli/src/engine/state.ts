@@ -78,6 +78,29 @@ export class BackendState implements TargetState {
     for (const [k, v] of this.staged) this.write(k, v);
   }
 
+  /**
+   * The staged values as they are now. The push phase takes one when a push returns and commits it
+   * with that push's acks, while the next push (which may stage more) is already under way.
+   */
+  snapshot(): ReadonlyMap<string, unknown> {
+    return new Map(this.staged);
+  }
+
+  /** Write a snapshot's values; call inside the engine's transaction, then `committedSnapshot`. */
+  flushSnapshot(snapshot: ReadonlyMap<string, unknown>): void {
+    if (this.dryRun) return;
+    for (const [k, v] of snapshot) this.write(k, v);
+  }
+
+  /** A snapshot committed: its values leave the staged set unless staged again since. */
+  committedSnapshot(snapshot: ReadonlyMap<string, unknown>): void {
+    for (const [k, v] of snapshot) {
+      if (this.staged.get(k) !== v) continue;
+      if (this.dryRun) this.overlay.set(k, v);
+      this.staged.delete(k);
+    }
+  }
+
   /** The transaction that flushed the staged values committed: they are durable now. */
   committed(): void {
     if (this.dryRun) for (const [k, v] of this.staged) this.overlay.set(k, v);
