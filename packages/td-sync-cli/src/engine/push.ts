@@ -167,11 +167,16 @@ function checkResult(result: PushResult): PushResult {
   return result;
 }
 
+/** What recording an ack needs of its event (not the payload: acks wait for several batches). */
+type AckedEvent = Pick<SyncEvent, 'clientActionId' | 'actionType' | 'entityType' | 'entityId'>;
+
 interface Acked {
-  ev: SyncEvent;
+  ev: AckedEvent;
   seq: unknown;
   duplicate: boolean;
 }
+
+const slim = (e: SyncEvent): AckedEvent => ({clientActionId: e.clientActionId, actionType: e.actionType, entityType: e.entityType, entityId: e.entityId});
 
 /** What a batch's answer acknowledged (duplicates included); rejections are counted and warned about. */
 function ackedOf(run: Run, batch: SyncEvent[], result: PushResult): Acked[] {
@@ -179,13 +184,13 @@ function ackedOf(run: Run, batch: SyncEvent[], result: PushResult): Acked[] {
   const acked: Acked[] = [];
   for (const a of result.acks) {
     const ev = byId.get(a.clientActionId);
-    if (ev) acked.push({ev, seq: a.remoteSeq, duplicate: false});
+    if (ev) acked.push({ev: slim(ev), seq: a.remoteSeq, duplicate: false});
   }
   for (const r of result.rejections) {
     const ev = byId.get(r.clientActionId);
     if (!ev) continue;
     const isDup = r.reason === 'duplicate' && (run.http ? numericSeq(r.remoteSeq) !== undefined : true);
-    if (isDup) acked.push({ev, seq: r.remoteSeq, duplicate: true});
+    if (isDup) acked.push({ev: slim(ev), seq: r.remoteSeq, duplicate: true});
     else {
       run.report.rejected++;
       if (run.report.warnings.length < 20) run.report.warnings.push(`${run.target.backendName} rejected ${ev.entityType}/${ev.entityId} (${r.reason}${r.message ? `: ${r.message}` : ''}); it stays pending`);
@@ -207,7 +212,7 @@ function recordAcks(run: Run, acked: Acked[], staged: ReadonlyMap<string, unknow
       const mark = db.prepare('UPDATE action_log SET synced_at = CURRENT_TIMESTAMP, server_seq = ? WHERE rowid = ?');
       for (const a of acked) mark.run(numericSeq(a.seq) ?? null, a.ev.clientActionId);
       ensureTdSyncState(db, run.target.config, remoteOf(run.target.targetId, run.target.backendName));
-      const maxRowid = Math.max(...acked.map((a) => a.ev.clientActionId));
+      const maxRowid = acked.reduce((m, a) => Math.max(m, a.ev.clientActionId), 0);
       db.prepare('UPDATE sync_state SET last_pushed_action_id = ?, last_sync_at = CURRENT_TIMESTAMP').run(maxRowid);
       for (const a of acked) if (!a.duplicate) recordHistory(db, 'push', a.ev, a.seq, run.deviceId);
     }

@@ -66,7 +66,7 @@ export function recordUnreadable(db: Database.Database, target: string, rec: Ski
   ).run(target, seqText(rec.remoteSeq), String(rec.entityType ?? ''), String(rec.entityId ?? ''), 'unreadable', error, raw);
 }
 
-export function recordHistory(db: Database.Database, direction: 'push' | 'pull', ev: SyncEvent, seq: unknown, deviceId: string): void {
+export function recordHistory(db: Database.Database, direction: 'push' | 'pull', ev: Pick<SyncEvent, 'actionType' | 'entityType' | 'entityId'>, seq: unknown, deviceId: string): void {
   sql(db, 'INSERT INTO sync_history (direction, action_type, entity_type, entity_id, server_seq, device_id) VALUES (?, ?, ?, ?, ?, ?)').run(
     direction, String(ev.actionType), String(ev.entityType), String(ev.entityId), numericSeq(seq) ?? null, deviceId,
   );
