@@ -4,12 +4,13 @@
  * and exactly the project's new events), and each run's --json report is true: the pushed counts
  * of the concurrent runs add up to what reached the remote. A run that lost the race for the
  * write lock must stop cleanly (exit 1, database_busy) and push nothing.
- * TD_SOAK=1: 25 rounds of each size per backend (100 concurrent runs); default: 2.
+ * TD_SOAK=1: 50 rounds of each size per backend — two and four processes at once 100 times per
+ * backend, 600 concurrent runs in all; default: 2.
  */
 import test from 'ava';
 import {count, divergence, duplicates, pick, quickCheck, randomOp, remoteFor, rng, settle, syncJson, type BackendName} from './lib.js';
 
-const ROUNDS = pick(2, 25);
+const ROUNDS = pick(2, 50);
 
 for (const backend of ['dir', 'http'] as BackendName[]) {
   test.serial(`${backend}: 2 and 4 td sync processes at once on one project, ${ROUNDS} rounds each: no corruption, no double push, reports add up`, async (t) => {
