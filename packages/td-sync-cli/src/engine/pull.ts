@@ -216,8 +216,14 @@ export async function pullPhase(run: Run): Promise<void> {
         }
         if (page.events.length === 0) {
           if (page.cursor !== next || page.skipped?.length) group.push({page, events: []});
-          done = true;
-          break;
+          // An empty page ends the pull (td), unless all it held were records the backend stepped
+          // over and the cursor moved past them: then there is more behind them.
+          if (!page.skipped?.length || !page.hasMore || page.cursor === next) {
+            done = true;
+            break;
+          }
+          next = page.cursor;
+          continue;
         }
         const events = await callHook('beforeApply', run.hooks.beforeApply, () => run.hooks.beforeApply.promise([...page.events], run.runContext));
         if (!Array.isArray(events)) throw new TypeError('a beforeApply tap returned something other than an array of events');
