@@ -5,10 +5,9 @@
  * duplicated (every event is stored once in the folder). TD_E2E_RUNS raises the number of seeds.
  */
 import test from 'ava';
-import {spawn} from 'node:child_process';
 import {readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import {TD_BIN} from '../helpers/td.js';
+import {killedTdSync} from '../helpers/kill.js';
 import {difference, query, queryAfterCrash, storedIdentities, syncAll, team, title, type Member} from './dir-helpers.js';
 
 const SEEDS = [1337, 2024, 77, 5150, 31337].slice(0, Math.max(1, Number(process.env.TD_E2E_RUNS ?? 1)));
@@ -38,33 +37,9 @@ function folderBytes(shared: string): number {
   return total;
 }
 
-interface KillOutcome {
-  killed: boolean;
-  aimed: boolean;
-}
-
 /** Start `td sync` and SIGKILL it: after `delayMs`, or (aimed) the moment the shared folder grows. */
-function killedSync(m: Member, shared: string, delayMs: number, aimed: boolean): Promise<KillOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TD_BIN, 'sync'], {cwd: m.dir, env: m.env, stdio: 'ignore'});
-    let killed = false;
-    const kill = () => {
-      if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
-    };
-    const before = folderBytes(shared);
-    const timer = aimed
-      ? setInterval(() => {
-          if (folderBytes(shared) !== before) kill();
-        }, 1)
-      : setTimeout(kill, delayMs);
-    child.on('error', reject);
-    child.on('exit', () => {
-      clearInterval(timer);
-      clearTimeout(timer);
-      resolve({killed, aimed});
-    });
-  });
-}
+const killedSync = (m: Member, shared: string, delayMs: number, aimed: boolean) =>
+  killedTdSync(m, aimed ? {delayMs: 0, progress: () => folderBytes(shared)} : {delayMs});
 
 /** Events of this project in the folder that its database has not recorded as acknowledged. */
 function writtenButUnacked(m: Member, shared: string): number {

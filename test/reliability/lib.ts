@@ -7,10 +7,10 @@
  * Iteration counts: `TD_SOAK=1` selects the long figures; the default run takes the small ones.
  */
 import Database from 'better-sqlite3';
-import {spawn} from 'node:child_process';
 import {appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync} from 'node:fs';
 import {join} from 'node:path';
-import {isolatedEnv, REPO, TD_BIN, tdAsync, tempDir, type TdResult} from '../helpers/td.js';
+import {killedTdSync, type KillOutcome} from '../helpers/kill.js';
+import {isolatedEnv, REPO, tdAsync, tempDir, type TdResult} from '../helpers/td.js';
 import {startTdSyncServer, type TdSyncServer} from '../td-sync-server/server.js';
 import {startGitHubEmulator, type GitHubEmulator} from '../github-emulator/index.js';
 
@@ -321,47 +321,15 @@ export function divergence(projects: Proj[]): string | undefined {
   return undefined;
 }
 
-export interface KillOutcome {
-  killed: boolean;
-  code: number | null;
-  /** Wall time from spawn to exit. */
-  ms: number;
-}
+export type {KillOutcome} from '../helpers/kill.js';
 
 /**
- * Start `td sync` and SIGKILL it: after `delayMs`, or (when `whenProgress`) `delayMs` after the
- * remote first shows progress (a request answered, the folder grew; polled every millisecond) —
- * or at `fallbackMs` when it shows none by then (a pull-only run never writes to a folder).
+ * `td sync` SIGKILLed: after `delayMs`, or (when `whenProgress`) `delayMs` after the remote first
+ * shows progress (a request answered, the folder grew) — or at `fallbackMs` when it shows none by
+ * then (a pull-only run never writes to a folder).
  */
 export function killedSync(p: Proj, remote: Remote, plan: {delayMs: number; whenProgress: boolean; fallbackMs?: number; args?: string[]}): Promise<KillOutcome> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [TD_BIN, 'sync', ...(plan.args ?? [])], {cwd: p.dir, env: p.env, stdio: 'ignore'});
-    let killed = false;
-    const kill = () => {
-      if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
-    };
-    const before = remote.progress();
-    let poll: NodeJS.Timeout | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    if (plan.whenProgress) {
-      poll = setInterval(() => {
-        if (remote.progress() === before) return;
-        clearInterval(poll);
-        clearTimeout(timer);
-        timer = setTimeout(kill, plan.delayMs);
-      }, 1);
-      if (plan.fallbackMs !== undefined) timer = setTimeout(kill, plan.fallbackMs);
-    } else {
-      timer = setTimeout(kill, plan.delayMs);
-    }
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve({killed, code, ms: Date.now() - started});
-    });
-  });
+  return killedTdSync(p, {delayMs: plan.delayMs, args: plan.args, ...(plan.whenProgress ? {progress: () => remote.progress(), fallbackMs: plan.fallbackMs} : {})});
 }
 
 /** Titles td accepts (long enough), distinct per call. */
