@@ -18,7 +18,7 @@ import {ensureTdSyncState, hasPulled, hasPushed, markPushed, remoteOf} from './t
 const ROLLBACK = Symbol('dry-run rollback');
 
 /** Pending rows read (and events built) per chunk of a real push; bounds the push's memory. */
-const CHUNK_ROWS = 1000;
+const CHUNK_ROWS = 500;
 
 interface Collected {
   /** The carried events, kept only when asked (dry run); a real push re-reads them chunk by chunk. */
