@@ -251,3 +251,20 @@ test("td's own sync.url (or TD_SYNC_URL) with no sync.backend means the http bac
   writeFileSync(join(dir, '.tdrc.json'), JSON.stringify({sync: {backend: 'dir'}}));
   t.is(configuredBackendName({config: await loadConfig({cwd: dir, env}), oclif: noOclif}), 'dir', 'an explicit backend wins');
 });
+
+test('unknown keys: a backend that lists configKeys gets a warning per other key (closest known one named); $ keys and known ones pass', async (t) => {
+  const {unknownKeyWarnings, topLevelWarnings} = await import('../../packages/td-sync-cli/src/plugins/host.js');
+  const definition = {name: 'acme', configKeys: ['repo', 'pageSize']} as never;
+  t.deepEqual(unknownKeyWarnings(definition, {repo: 'a/b', pageSize: 5}), []);
+  const [typo, stranger] = unknownKeyWarnings(definition, {repo: 'a/b', pagesize: 5, colour: 'red'});
+  t.regex(typo!, /^sync\.acme\.pagesize is not a setting of the acme backend and is ignored \(did you mean sync\.acme\.pageSize\?\); remove it with "td config unset sync\.acme\.pagesize"$/);
+  t.regex(stranger!, /^sync\.acme\.colour is not a setting/);
+  t.notRegex(stranger!, /did you mean/, 'no suggestion when nothing is close');
+  t.deepEqual(unknownKeyWarnings({name: 'old'} as never, {anything: 1}), [], 'a backend without configKeys is not second-guessed');
+
+  const dir = project({$schema: 'https://example.com/td.json', sync: {backend: 'dir'}, plugin: ['x']});
+  const config = await loadConfig({cwd: dir, env: isolatedEnv()});
+  const warnings = topLevelWarnings(config);
+  t.is(warnings.length, 1, warnings.join('\n'));
+  t.regex(warnings[0]!, /"plugin" in .*\.tdrc\.json is not a td setting and is ignored \(did you mean "plugins"\?\)/);
+});

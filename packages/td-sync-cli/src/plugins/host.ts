@@ -212,7 +212,8 @@ export function topLevelWarnings(config: LoadedConfig): string[] {
   const project = config.project;
   if (!project || !isPlainObject(project.config)) return [];
   return Object.keys(project.config)
-    .filter((k) => !(PROJECT_TOP_LEVEL as readonly string[]).includes(k))
+    // `$schema` and other `$` keys are for editors, not for td.
+    .filter((k) => !(PROJECT_TOP_LEVEL as readonly string[]).includes(k) && !k.startsWith('$'))
     .map((k) => {
       const near = closest(k, PROJECT_TOP_LEVEL);
       return `"${k}" in ${project.file} is not a td setting and is ignored${near ? ` (did you mean "${near}"?)` : ''}`;
