@@ -65,10 +65,15 @@ test('records a backend skipped are counted in the report and kept in td_sync_sk
   t.is((s.db.prepare('SELECT COUNT(*) AS n FROM td_sync_skipped').get() as {n: number}).n, 2);
 });
 
-test('a dry run counts the records it would skip and records nothing', async (t) => {
+test('a dry run counts the records it would skip (past a page of nothing else) and records nothing', async (t) => {
   const s = tempProject();
-  const r = await runSync(s, pagesTarget([{events: [event(1)], cursor: '1', hasMore: false, skipped: [{reason: 'r'}]}]), {push: false, dryRun: true});
-  t.is(r.skipped, 1);
+  const pages = [
+    {events: [], cursor: '1', hasMore: true, skipped: [{reason: 'r'}]},
+    {events: [event(2)], cursor: '2', hasMore: false, skipped: [{reason: 'r'}]},
+  ];
+  const r = await runSync(s, pagesTarget(pages), {push: false, dryRun: true});
+  t.is(r.skipped, 2);
+  t.is(r.pulled, 1);
   t.is((s.db.prepare('SELECT COUNT(*) AS n FROM td_sync_skipped').get() as {n: number}).n, 0);
 });
 

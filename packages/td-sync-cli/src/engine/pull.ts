@@ -209,7 +209,7 @@ export async function pullPhase(run: Run): Promise<void> {
         run.report.pulled += page.events.length;
         if (run.dryRun) {
           run.report.skipped += page.skipped?.length ?? 0;
-          if (page.events.length === 0 || !page.hasMore || page.cursor === next) return;
+          if ((page.events.length === 0 && !page.skipped?.length) || !page.hasMore || page.cursor === next) return;
           next = page.cursor;
           cursor = next;
           continue;
