@@ -253,7 +253,7 @@ test("td's own sync.url (or TD_SYNC_URL) with no sync.backend means the http bac
 });
 
 test('unknown keys: a backend that lists configKeys gets a warning per other key (closest known one named); $ keys and known ones pass', async (t) => {
-  const {unknownKeyWarnings, topLevelWarnings} = await import('../../packages/td-sync-cli/src/plugins/host.js');
+  const {unknownKeyWarnings, topLevelWarnings} = await import('../../packages/td-sync-cli/src/plugins/config-warnings.js');
   const definition = {name: 'acme', configKeys: ['repo', 'pageSize']} as never;
   t.deepEqual(unknownKeyWarnings(definition, {repo: 'a/b', pageSize: 5}), []);
   const [typo, stranger] = unknownKeyWarnings(definition, {repo: 'a/b', pagesize: 5, colour: 'red'});
