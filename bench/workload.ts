@@ -5,16 +5,9 @@
  */
 import {deterministicId, type JsonObject, type SyncEvent} from 'td-sync-sdk';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import {rng} from '../test/helpers/rng.js';
+
+export {rng};
 
 const DEVICE = 'b'.repeat(32);
 const STATUSES = ['open', 'in_progress', 'in_review', 'blocked', 'closed'];

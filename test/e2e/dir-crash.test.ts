@@ -5,37 +5,13 @@
  * duplicated (every event is stored once in the folder). TD_E2E_RUNS raises the number of seeds.
  */
 import test from 'ava';
-import {readdirSync, statSync} from 'node:fs';
-import {join} from 'node:path';
 import {killedTdSync} from '../helpers/kill.js';
-import {difference, query, queryAfterCrash, storedIdentities, syncAll, team, title, type Member} from './dir-helpers.js';
+import {rng as seeded} from '../helpers/rng.js';
+import {difference, folderBytes, query, queryAfterCrash, storedIdentities, syncAll, team, title, type Member} from './dir-helpers.js';
 
 const SEEDS = [1337, 2024, 77, 5150, 31337].slice(0, Math.max(1, Number(process.env.TD_E2E_RUNS ?? 1)));
 const ROUNDS = 4;
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function folderBytes(shared: string): number {
-  let total = 0;
-  const devices = join(shared, 'devices');
-  let names: string[] = [];
-  try {
-    names = readdirSync(devices);
-  } catch {
-    return 0;
-  }
-  for (const d of names) for (const f of readdirSync(join(devices, d))) total += statSync(join(devices, d, f)).size;
-  return total;
-}
 
 /** Start `td sync` and SIGKILL it: after `delayMs`, or (aimed) the moment the shared folder grows. */
 const killedSync = (m: Member, shared: string, delayMs: number, aimed: boolean) =>
@@ -63,7 +39,7 @@ function mutate(m: Member, rng: () => number, n: number): void {
 test('td sync killed at random points, then run again, loses and duplicates nothing', async (t) => {
   t.timeout(SEEDS.length * 180_000); // dozens of td processes per seed; slow on a loaded machine
   for (const seed of SEEDS) {
-    const rng = mulberry32(seed);
+    const rng = seeded(seed);
     const squad = team(2);
     const [a, b] = squad.members as [Member, Member];
     // Measure how long a sync with work takes here, to spread the random kills over it.

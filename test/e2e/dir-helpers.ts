@@ -3,7 +3,7 @@
  * through the built `td` binary, and their task tables read straight from SQLite for comparison.
  */
 import Database from 'better-sqlite3';
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {newProject, tempDir, type TdResult} from '../helpers/td.js';
 
@@ -115,15 +115,27 @@ export function syncAll(t: Team): void {
   for (let round = 0; round < 2; round++) for (const m of t.members) m.td(['sync']);
 }
 
-/** Identity -> how many times it is stored in the shared folder (all devices). */
+/** Every event stored in a `dir` shared folder: identity -> copies (a torn last line left by a kill is not an event). */
 export function storedIdentities(shared: string): Map<string, number> {
   const counts = new Map<string, number>();
   const devices = join(shared, 'devices');
-  for (const device of readdirSync(devices)) {
+  let ds: string[] = [];
+  try {
+    ds = readdirSync(devices);
+  } catch {
+    return counts;
+  }
+  for (const device of ds) {
     for (const file of readdirSync(join(devices, device)).filter((f) => f.endsWith('.ndjson'))) {
       for (const line of readFileSync(join(devices, device, file), 'utf8').split('\n')) {
-        if (!line.startsWith('{"clientActionId"')) continue;
-        const e = JSON.parse(line) as {deviceId: string; sessionId: string; clientActionId: number};
+        if (!line.startsWith('{')) continue;
+        let e: {deviceId?: string; sessionId?: string; clientActionId?: number};
+        try {
+          e = JSON.parse(line);
+        } catch {
+          continue; // a torn last line left by a kill
+        }
+        if (e.clientActionId === undefined) continue;
         const key = `${e.deviceId}/${e.sessionId}/${e.clientActionId}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
@@ -135,3 +147,17 @@ export function storedIdentities(shared: string): Map<string, number> {
 /** Titles long enough for td's title rules, distinct per call. */
 export const title = (who: string, n: number, words = ['Fix', 'the', 'flaky', 'upload', 'retry', 'path']) =>
   `${words[n % words.length]} task ${n} written by project ${who}`;
+
+/** Bytes in a shared folder's device files: grows when any project writes to it. */
+export function folderBytes(shared: string): number {
+  let total = 0;
+  const devices = join(shared, 'devices');
+  let names: string[] = [];
+  try {
+    names = readdirSync(devices);
+  } catch {
+    return 0;
+  }
+  for (const d of names) for (const f of readdirSync(join(devices, d))) total += statSync(join(devices, d, f)).size;
+  return total;
+}

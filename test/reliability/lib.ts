@@ -7,8 +7,9 @@
  * Iteration counts: `TD_SOAK=1` selects the long figures; the default run takes the small ones.
  */
 import Database from 'better-sqlite3';
-import {appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync} from 'node:fs';
+import {appendFileSync, mkdirSync, symlinkSync} from 'node:fs';
 import {join} from 'node:path';
+import {folderBytes, storedIdentities} from '../e2e/dir-helpers.js';
 import {killedTdSync, type KillOutcome} from '../helpers/kill.js';
 import {isolatedEnv, REPO, tdAsync, tempDir, type TdResult} from '../helpers/td.js';
 import {startTdSyncServer, type TdSyncServer} from '../td-sync-server/server.js';
@@ -27,16 +28,7 @@ export function count(kind: CountKind, n = 1, test?: string): void {
   appendFileSync(file, JSON.stringify({kind, n, test}) + '\n');
 }
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export {rng} from '../helpers/rng.js';
 
 export const HIGH_LIMITS = {auth: 1_000_000, push: 1_000_000, pull: 1_000_000, other: 1_000_000};
 
@@ -97,48 +89,6 @@ async function configure(p: Proj, pairs: Array<[string, string]>): Promise<void>
 let names = 0;
 const nextName = () => String.fromCharCode(65 + (names++ % 26));
 
-/** Every event stored in a `dir` shared folder: identity -> copies. */
-export function dirIdentities(shared: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  const devices = join(shared, 'devices');
-  let ds: string[] = [];
-  try {
-    ds = readdirSync(devices);
-  } catch {
-    return counts;
-  }
-  for (const device of ds) {
-    for (const file of readdirSync(join(devices, device)).filter((f) => f.endsWith('.ndjson'))) {
-      for (const line of readFileSync(join(devices, device, file), 'utf8').split('\n')) {
-        if (!line.startsWith('{')) continue;
-        let e: {deviceId?: string; sessionId?: string; clientActionId?: number};
-        try {
-          e = JSON.parse(line);
-        } catch {
-          continue; // a torn last line left by a kill
-        }
-        if (e.clientActionId === undefined) continue;
-        const key = `${e.deviceId}/${e.sessionId}/${e.clientActionId}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-    }
-  }
-  return counts;
-}
-
-function folderBytes(shared: string): number {
-  let total = 0;
-  const devices = join(shared, 'devices');
-  let ds: string[] = [];
-  try {
-    ds = readdirSync(devices);
-  } catch {
-    return 0;
-  }
-  for (const d of ds) for (const f of readdirSync(join(devices, d))) total += statSync(join(devices, d, f)).size;
-  return total;
-}
-
 export async function dirRemote(): Promise<Remote> {
   const shared = tempDir('td-rel-shared-');
   return {
@@ -149,7 +99,7 @@ export async function dirRemote(): Promise<Remote> {
       await configure(p, [['sync.backend', 'dir'], ['sync.dir.path', shared]]);
       return p;
     },
-    stored: () => dirIdentities(shared),
+    stored: () => storedIdentities(shared),
     progress: () => folderBytes(shared),
     async close() {},
   };

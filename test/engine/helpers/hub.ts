@@ -15,17 +15,9 @@ import {Store} from '../../../packages/td-sync-cli/src/store/index.js';
 
 export type Ordering = 'total' | 'unordered';
 
-/** Small seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import {rng} from '../../helpers/rng.js';
+
+export {rng};
 
 export interface HubOptions {
   ordering?: Ordering;
